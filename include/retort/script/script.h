@@ -1,0 +1,26 @@
+#pragma once
+#include <map>
+#include <string>
+
+#include "retort/revision/revision.h"
+
+namespace retort {
+
+/// A revision folder on disk: versions/<rev>_<slug>/ with migration.yaml,
+/// upgrade.sql and downgrade.sql.
+struct Script {
+  Revision revision;
+  std::string dir;              ///< absolute path of the revision folder
+  std::string metadata_path;    ///< .../migration.yaml
+  std::string upgrade_path;     ///< .../upgrade.sql
+  std::string downgrade_path;   ///< .../downgrade.sql ("" if missing)
+  std::string upgrade_sql;      ///< file contents (UTF-8 checked)
+  std::string downgrade_sql;
+  bool has_downgrade = false;   ///< downgrade.sql exists
+  bool transactional = true;
+  /// Fixtures: table name -> INSERT statement taking :tenant_id.
+  std::map<std::string, std::string> isolation;
+  int isolation_line = 0;       ///< line of the "isolation:" key (1-based), 0 if absent
+};
+
+}  // namespace retort
