@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The test command: build retort, start a throwaway PostgreSQL, run every test.
+#
+#   scripts/test.sh [extra ctest arguments, e.g. -R Graph or -L db]
+#
+# Needs the packages listed in README.md ("Building"). Safe to run repeatedly; the
+# cluster is removed on every exit (success, failure, Ctrl-C).
+# Environment: RETORT_JOBS (default 2) for both the build and ctest; RETORT_BUILD_DIR
+# (default build) to keep a separate build tree.
+set -euo pipefail
+
+cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
+jobs=${RETORT_JOBS:-2}
+build=${RETORT_BUILD_DIR:-build}
+
+for tool in cmake ctest psql; do
+  command -v "$tool" >/dev/null 2>&1 ||
+    { echo "test.sh: '$tool' not found; install the packages listed in README.md" >&2; exit 2; }
+done
+
+echo "==> configure + build ($build/)"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRETORT_WERROR=ON
+cmake --build "$build" -j"$jobs"
+
+echo "==> start a throwaway PostgreSQL"
+PGTMP=
+# shellcheck disable=SC2317  # called from the EXIT trap
+cleanup() {
+  if [ -n "$PGTMP" ]; then
+    echo "==> stop the throwaway PostgreSQL"
+    scripts/pg_throwaway.sh stop "$PGTMP" || true
+    PGTMP=
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+eval "$(scripts/pg_throwaway.sh start)"
+export RETORT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"
+# Tests get the server only through RETORT_TEST_DATABASE_URL, so that a test of
+# "no database configured" cannot silently reach this one through libpq's PG* variables.
+unset PGHOST PGPORT PGUSER PGDATABASE
+echo "    RETORT_TEST_DATABASE_URL=$RETORT_TEST_DATABASE_URL"
+
+echo "==> ctest"
+status=0
+ctest --test-dir "$build" --output-on-failure -j"$jobs" "$@" || status=$?
+exit "$status"
