@@ -28,8 +28,9 @@ struct PlannedStep {
   std::vector<VersionChange> changes;
   /// Heads after this step (sorted), so callers can verify the table moved.
   std::vector<std::string> heads_after;
-  /// Is this a stamp that moves heads upward (for logging)?
+  /// Stamps only: Alembic's StampStep is_upgrade and branch_move flags.
   bool stamp_is_upgrade = false;
+  bool stamp_branch_move = false;
 };
 
 }  // namespace retort
