@@ -29,7 +29,10 @@ struct TenancyConfig {
 struct Config {
   std::string config_path;       ///< absolute path of retort.yaml ("" if none)
   std::string script_location;   ///< absolute directory holding retort.yaml
+  /// As written, ${VAR} not expanded (see ExpandDatabaseUrl).
   std::optional<std::string> database_url;
+  int database_url_line = 0;     ///< where database_url's value is (1-based), 0 if absent
+  int database_url_column = 0;
   std::vector<std::string> version_locations = {"versions"};  ///< relative to script_location
   std::string version_table = "alembic_version";
   std::optional<std::string> version_table_schema;
