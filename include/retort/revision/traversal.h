@@ -61,6 +61,11 @@ struct IterateOptions {
 std::vector<int> IterateRevisions(const RevisionMap& map, const RevArg& upper, const RevArg& lower,
                                   const IterateOptions& options);
 
+/// Alembic's ScriptDirectory.walk_revisions(base, head): every revision from
+/// `head` down to `base`, both inclusive, newest first.
+std::vector<int> WalkRevisions(const RevisionMap& map, const std::string& base,
+                               const std::string& head);
+
 /// Alembic's _parse_downgrade_target: (branch label, target) where the target
 /// is kNoRev for base.
 std::pair<std::optional<std::string>, RevRef> ParseDowngradeTarget(const RevisionMap& map,

@@ -1,0 +1,40 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "retort/cli/app.h"
+#include "retort/config/config.h"
+#include "retort/common/error.h"
+#include "retort/revision/revision_map.h"
+#include "retort/script/script.h"
+
+namespace retort {
+
+/// A loaded script directory: config, revision folders and their graph.
+struct Project {
+  Config config;
+  std::vector<Script> scripts;       ///< in the graph's node order
+  std::unique_ptr<RevisionMap> map;
+
+  const Script& script(int node) const { return scripts[static_cast<size_t>(node)]; }
+  /// Absolute path of a revision's migration.yaml (the "Path:" of listings).
+  std::string MetadataPath(int node) const;
+};
+
+/// Loads retort.yaml (from -c, RETORT_CONFIG or ./retort.yaml), every
+/// revision folder, and validates the graph. Throws ProjectError (exit 3).
+Project LoadProject(const GlobalOptions& global);
+
+/// Runs `fn`; a RevisionError becomes a ProjectError (exit 3) worded the way
+/// Alembic's command layer words it (_catch_revision_errors).
+template <typename F>
+auto WithRevisionErrors(const RevisionErrorWording& wording, F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const RevisionError& e) {
+    throw ProjectError(FormatRevisionError(e, wording));
+  }
+}
+
+}  // namespace retort

@@ -1,0 +1,113 @@
+// Offline mode (`--sql`): the plan rendered as one SQL script, no database.
+#include "retort/cli/offline.h"
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "retort/common/text.h"
+#include "retort/output/offline_sql.h"
+#include "retort/plan/planner.h"
+#include "retort/sql/statement_splitter.h"
+
+namespace retort {
+namespace {
+
+const char* KindName(PlannedStep::Kind k) {
+  switch (k) {
+    case PlannedStep::Kind::kUpgrade: return "upgrade";
+    case PlannedStep::Kind::kDowngrade: return "downgrade";
+    case PlannedStep::Kind::kStamp: return "stamp";
+  }
+  return "";
+}
+
+const char* ChangeName(VersionChange::Kind k) {
+  switch (k) {
+    case VersionChange::Kind::kInsert: return "insert";
+    case VersionChange::Kind::kDelete: return "delete";
+    case VersionChange::Kind::kUpdate: return "update";
+  }
+  return "";
+}
+
+/// The statements of the script a step runs, each as the server would see
+/// it; a script of only comments has none.
+std::vector<std::string> StepStatements(const Project& project, const PlannedStep& step) {
+  if (step.kind == PlannedStep::Kind::kStamp) return {};
+  const Script& s = project.script(*project.map->FindId(step.revision));
+  const bool up = step.kind == PlannedStep::Kind::kUpgrade;
+  if (!up && !s.has_downgrade) {
+    throw ProjectError(s.dir + ": revision " + step.revision + " has no downgrade.sql",
+                       "write downgrade.sql: the exact inverse of upgrade.sql");
+  }
+  const std::string& path = up ? s.upgrade_path : s.downgrade_path;
+  try {
+    std::vector<std::string> out;
+    for (const StatementSpan& span : SplitStatements(up ? s.upgrade_sql : s.downgrade_sql)) {
+      out.push_back(span.text);
+    }
+    return out;
+  } catch (const SqlSyntaxError& e) {
+    throw ProjectError(path + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) +
+                       ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::pair<std::optional<std::string>, std::string> SplitRange(const std::string& spec) {
+  size_t colon = spec.find(':');
+  if (colon == std::string::npos) return {std::nullopt, spec};
+  if (spec.find(':', colon + 1) != std::string::npos) {
+    throw ProjectError("Range '" + spec + "' has more than one ':'; write FROM:TO");
+  }
+  return {spec.substr(0, colon), spec.substr(colon + 1)};
+}
+
+std::vector<std::string> OfflineStartingHeads(const Project& project,
+                                              const std::optional<std::string>& from) {
+  if (!from || *from == "base" || from->empty()) return {};
+  RevRef r = WithRevisionErrors({}, [&] { return project.map->GetRevision(*from); });
+  if (r < 0) throw ProjectError("Can't locate revision identified by '" + *from + "'");
+  return {project.map->id(r)};
+}
+
+int EmitOfflineSql(const Project& project, const GlobalOptions& global, const std::string& command,
+                   const std::vector<PlannedStep>& steps,
+                   const std::vector<std::string>& initial_heads) {
+  VersionTableRef table{project.config.version_table, project.config.version_table_schema};
+  std::string sql = RenderOfflineSql(steps, table, initial_heads, [&](const PlannedStep& step) {
+    return StepStatements(project, step);
+  });
+  if (!global.json()) {
+    std::cout << sql;
+    return 0;
+  }
+  nlohmann::json plan = nlohmann::json::array();
+  for (const PlannedStep& step : steps) {
+    nlohmann::json changes = nlohmann::json::array();
+    for (const VersionChange& c : step.changes) {
+      changes.push_back({{"kind", ChangeName(c.kind)},
+                         {"from", c.from},
+                         {"to", c.to},
+                         {"sql", VersionChangeSql(table, c)}});
+    }
+    plan.push_back({{"kind", KindName(step.kind)},
+                    {"revision", step.revision},
+                    {"from", step.from_no_deps},
+                    {"to", step.to_no_deps},
+                    {"log", ShortLog(step)},
+                    {"statements", StepStatements(project, step)},
+                    {"version_changes", changes},
+                    {"heads_after", step.heads_after}});
+  }
+  std::cout << nlohmann::json{{"command", command}, {"mode", "offline"},
+                              {"starting_heads", initial_heads}, {"steps", plan},
+                              {"sql", sql}, {"exit_code", 0}, {"exit_name", "ok"}}
+                   .dump(2)
+            << "\n";
+  return 0;
+}
+
+}  // namespace retort
