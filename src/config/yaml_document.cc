@@ -1,6 +1,7 @@
 #include "retort/config/yaml_document.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "retort/config/project_file.h"
@@ -54,6 +55,27 @@ YamlDocument::YamlDocument(std::string shown, std::string text)
                        "remove the second '---' and what follows it");
   }
   if (!documents.empty()) root_ = documents[0];
+  std::set<int> visited;
+  CheckQuotes(root_, visited);
+}
+
+void YamlDocument::CheckQuotes(const YAML::Node& node, std::set<int>& visited) const {
+  if (node.IsScalar()) {
+    CheckQuotedScalar(node);
+    return;
+  }
+  if (!node.IsMap() && !node.IsSequence()) return;
+  // An alias shares its anchor's mark: visiting each collection once keeps
+  // "billion laughs" documents linear.
+  if (!visited.insert(node.Mark().pos).second) return;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (node.IsMap()) {
+      CheckQuotes(it->first, visited);
+      CheckQuotes(it->second, visited);
+    } else {
+      CheckQuotes(*it, visited);
+    }
+  }
 }
 
 int YamlDocument::Line(const YAML::Node& node) const {
@@ -91,7 +113,6 @@ std::vector<YamlDocument::Entry> YamlDocument::MapEntries(
       throw ProjectError(Where(key) + ": keys of " + what +
                          " must be plain names, not " + KindOf(key));
     }
-    CheckQuotedScalar(key);
     for (const Entry& seen : entries) {
       if (seen.key == key.Scalar()) {
         throw ProjectError(Where(key) + ": duplicate key '" + key.Scalar() +
@@ -223,7 +244,6 @@ void YamlDocument::CheckQuotedScalar(const YAML::Node& node) const {
 std::string YamlDocument::ScalarText(const YAML::Node& node,
                                      const std::string& name,
                                      const std::string& where) const {
-  CheckQuotedScalar(node);
   const std::string& text = node.Scalar();
   // A "\0" escape would cut the string short wherever it meets a C API.
   if (text.find('\0') != std::string::npos) {

@@ -4,6 +4,7 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,8 @@ class YamlDocument {
   /// Refuses a scalar that yaml-cpp 0.7 accepted although its quote never
   /// closes (it swallows the rest of the file into the string).
   void CheckQuotedScalar(const YAML::Node& node) const;
+  /// CheckQuotedScalar on every scalar of the tree, before any key is read.
+  void CheckQuotes(const YAML::Node& node, std::set<int>& visited) const;
   std::string ScalarText(const YAML::Node& node, const std::string& name,
                          const std::string& where) const;
 
