@@ -1,0 +1,156 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "retort/common/error.h"
+#include "retort/plan/step.h"
+
+namespace retort {
+
+/// A statement the server rejected (exit 1: a step failed). what() is the
+/// server's primary message ("relation \"x\" does not exist": no "ERROR:  "
+/// prefix, no trailing newline); hint() is the server's HINT, if any.
+class StatementError : public Error {
+ public:
+  StatementError(std::string sqlstate, const std::string& message,
+                 int position, std::string detail = {},
+                 std::string server_hint = {}, std::string context = {})
+      : Error(ExitCode::kStepFailed, message, std::move(server_hint)),
+        sqlstate_(std::move(sqlstate)),
+        position_(position),
+        detail_(std::move(detail)),
+        context_(std::move(context)) {}
+
+  /// Five-character SQLSTATE ("42P01"); "" if the server sent none.
+  const std::string& sqlstate() const { return sqlstate_; }
+  /// 1-based position, counted in characters, of the error in the text that
+  /// was executed (the whole script for ExecScript); 0 if none was given.
+  int position() const { return position_; }
+  /// The server's DETAIL line ("" if none).
+  const std::string& detail() const { return detail_; }
+  /// The server's CONTEXT (e.g. "PL/pgSQL function f() line 3 at RAISE").
+  const std::string& context() const { return context_; }
+
+ private:
+  std::string sqlstate_;
+  int position_;
+  std::string detail_;
+  std::string context_;
+};
+
+/// One row to append to the history table.
+struct HistoryEntry {
+  std::string revision;
+  PlannedStep::Kind direction = PlannedStep::Kind::kUpgrade;
+  /// SHA-256 hex of the revision's three files ("" stores NULL).
+  std::string checksum;
+  std::chrono::system_clock::time_point started_at;
+  std::int64_t duration_ms = 0;
+};
+
+/// One row read back from the history table.
+struct HistoryRow {
+  std::int64_t id = 0;
+  std::string revision;
+  std::string direction;  ///< "upgrade", "downgrade" or "stamp"
+  std::string checksum;   ///< "" when NULL
+  std::string db_user;
+  std::string client_host;  ///< inet_client_addr(), or "local" (socket)
+  std::string started_at;   ///< UTC, "2026-11-26T08:00:00.123Z"
+  std::int64_t duration_ms = 0;
+  std::string retort_version;
+};
+
+/// The database seam: everything retort asks of a PostgreSQL server, one
+/// method per need. PgDatabase is the real one; tests may fake it.
+/// Errors: Error(kUnreachable) when the connection is lost or the run lock
+/// is not acquired in time; StatementError for SQL the server rejects;
+/// Error(kStepFailed) when the version table does not hold what a change
+/// expects.
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  /// "user@host:port/dbname", for messages. Never contains a password.
+  virtual std::string Describe() const = 0;
+  /// `SHOW server_version` ("15.18 (Debian 15.18-1.pgdg120+1)").
+  virtual std::string ServerVersion() = 0;
+  /// `current_user`.
+  virtual std::string CurrentUser() = 0;
+
+  // --- version table (alembic_version) ------------------------------------
+
+  /// Does the configured version table exist (resolved like Alembic: in
+  /// version_table_schema, else along the search_path)?
+  virtual bool VersionTableExists() = 0;
+  /// The rows of the version table, sorted; empty when the table is
+  /// missing. Never creates anything.
+  virtual std::vector<std::string> ReadHeads() = 0;
+  /// Creates the version table (and its schema, when version_table_schema
+  /// names a missing one) with Alembic's exact DDL. Idempotent; a concurrent
+  /// creator winning the race is not an error. Inside a step it works under
+  /// a savepoint; outside, in its own transaction.
+  virtual void EnsureVersionTable() = 0;
+  /// Applies one row change inside the current step transaction (required),
+  /// with Alembic's semantics: UPDATE and DELETE must touch exactly one row,
+  /// else Error(kStepFailed, "Online migration expected to match one row
+  /// when updating '<from>' to '<to>' in '<table>'; <n> found").
+  virtual void ApplyVersionChange(const VersionChange& change) = 0;
+  /// Deletes every row (stamp --purge). Never drops the table.
+  virtual void PurgeVersionTable() = 0;
+
+  // --- history table (retort_history; disabled when history_table is null)
+
+  /// Creates the history table (next to the version table) if missing.
+  /// No-op when history is disabled. Same transaction rules as
+  /// EnsureVersionTable.
+  virtual void EnsureHistoryTable() = 0;
+  /// Appends a row (db_user = current_user, client_host =
+  /// inet_client_addr() or 'local', retort_version = this build). No-op when
+  /// history is disabled. Call it inside the step transaction.
+  virtual void InsertHistory(const HistoryEntry& entry) = 0;
+  /// All rows by id; empty when disabled or the table is missing.
+  virtual std::vector<HistoryRow> ReadHistory() = 0;
+
+  // --- run lock -------------------------------------------------------------
+
+  /// Takes the session-level advisory lock on RunLockKey(schema, table),
+  /// waiting at most lock_wait_ms (0: no limit). On timeout
+  /// Error(kUnreachable) naming the holder's pid, application_name and
+  /// since when. No session setting (lock_timeout) is changed.
+  virtual void AcquireRunLock(long lock_wait_ms) = 0;
+  /// Releases it (no-op when not held).
+  virtual void ReleaseRunLock() = 0;
+
+  // --- step transactions ----------------------------------------------------
+
+  /// BEGIN; SET LOCAL lock_timeout / statement_timeout (ms; 0 = none).
+  virtual void BeginStep(long lock_timeout_ms, long statement_timeout_ms) = 0;
+  /// Runs a whole script text as one simple-protocol query (several
+  /// statements allowed). Throws StatementError whose position() is
+  /// relative to `sql`.
+  virtual void ExecScript(const std::string& sql) = 0;
+  /// Runs one statement outside any transaction (transactional: false
+  /// revisions: CREATE INDEX CONCURRENTLY...). Not allowed inside a step.
+  virtual void ExecStatementAutocommit(const std::string& sql) = 0;
+  /// SAVEPOINT / ROLLBACK TO SAVEPOINT / RELEASE SAVEPOINT <name> (quoted).
+  virtual void Savepoint(const std::string& name) = 0;
+  virtual void RollbackToSavepoint(const std::string& name) = 0;
+  virtual void ReleaseSavepoint(const std::string& name) = 0;
+  /// COMMIT. If the transaction had failed (the server turns COMMIT into
+  /// ROLLBACK) this throws Error(kStepFailed).
+  virtual void CommitStep() = 0;
+  /// ROLLBACK. Never throws: a lost connection rolls back by itself.
+  virtual void RollbackStep() = 0;
+  /// Is a step transaction open?
+  virtual bool InStep() const = 0;
+
+  /// Server notices and warnings received since the last call, oldest first,
+  /// as libpq formats them without the trailing newline
+  /// ("NOTICE:  table \"t\" does not exist, skipping").
+  virtual std::vector<std::string> TakeNotices() = 0;
+};
+
+}  // namespace retort

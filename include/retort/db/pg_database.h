@@ -1,0 +1,96 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "retort/config/config.h"
+#include "retort/db/database.h"
+
+namespace retort {
+
+namespace pg_detail {
+class Connection;
+class NoticeCollector;
+}  // namespace pg_detail
+
+/// Database on a live PostgreSQL server through libpqxx 6.4. Every SQL text
+/// retort itself issues lives in its implementation. One connection (the
+/// "main connection"), held for the whole run: it also holds the run lock.
+class PgDatabase final : public Database {
+ public:
+  /// Connects to `url` (any form ToLibpqConninfo accepts), with
+  /// application_name "retort" unless the URL or PGAPPNAME sets one and
+  /// client_encoding UTF8 unless the URL sets one. Table names come from
+  /// `config` (version_table, version_table_schema, history_table).
+  /// Throws Error(kUnreachable, "cannot connect to <target>: <libpq
+  /// message>"), the password masked.
+  PgDatabase(const std::string& url, const Config& config);
+  ~PgDatabase() override;
+  PgDatabase(const PgDatabase&) = delete;
+  PgDatabase& operator=(const PgDatabase&) = delete;
+
+  std::string Describe() const override { return target_; }
+  std::string ServerVersion() override;
+  std::string CurrentUser() override;
+
+  bool VersionTableExists() override;
+  std::vector<std::string> ReadHeads() override;
+  void EnsureVersionTable() override;
+  void ApplyVersionChange(const VersionChange& change) override;
+  void PurgeVersionTable() override;
+
+  void EnsureHistoryTable() override;
+  void InsertHistory(const HistoryEntry& entry) override;
+  std::vector<HistoryRow> ReadHistory() override;
+
+  void AcquireRunLock(long lock_wait_ms) override;
+  void ReleaseRunLock() override;
+
+  void BeginStep(long lock_timeout_ms, long statement_timeout_ms) override;
+  void ExecScript(const std::string& sql) override;
+  void ExecStatementAutocommit(const std::string& sql) override;
+  void Savepoint(const std::string& name) override;
+  void RollbackToSavepoint(const std::string& name) override;
+  void ReleaseSavepoint(const std::string& name) override;
+  void CommitStep() override;
+  void RollbackStep() override;
+  bool InStep() const override { return in_step_; }
+
+  std::vector<std::string> TakeNotices() override;
+
+  /// The server process id of the main connection (pg_backend_pid()).
+  int BackendPid() const;
+  /// The advisory-lock key this database uses (valid after the first
+  /// AcquireRunLock; the schema part is resolved then).
+  std::int64_t run_lock_key() const { return lock_key_; }
+
+ private:
+  /// Runs SQL through libpq directly (see the .cc for why); returns the
+  /// command status of the last result. Throws StatementError.
+  std::string Raw(const std::string& sql);
+  /// Quoted "schema"."table" (or "table") for a configured table name.
+  std::string Qualified(const std::string& table) const;
+  bool TableExists(const std::string& table);
+  /// Runs create() once the schema exists, in a transaction or savepoint,
+  /// tolerating a concurrent creator; done() tells whether it is there.
+  template <typename Create, typename Done>
+  void EnsureTable(Create create, Done done);
+  [[noreturn]] void Rethrow(const std::string& context);
+  std::string Mask(const std::string& text) const;
+
+  std::string target_;
+  std::string password_;
+  std::string version_table_;
+  std::optional<std::string> schema_;
+  std::optional<std::string> history_table_;
+  std::unique_ptr<pg_detail::Connection> conn_;
+  std::unique_ptr<pg_detail::NoticeCollector> notices_;
+  bool in_step_ = false;
+  bool lock_held_ = false;
+  std::int64_t lock_key_ = 0;
+  std::string lock_schema_;
+};
+
+}  // namespace retort

@@ -1,0 +1,692 @@
+#include "retort/db/pg_database.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <pqxx/pqxx>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "retort/common/version.h"
+#include "retort/db/connection_url.h"
+#include "retort/db/lock_key.h"
+
+// libpqxx 6.4 is the connection owner and runs the queries that bind
+// parameters and read rows. Scripts, transaction control and DDL go through
+// libpq on the same connection (PgDatabase::Raw), because libpqxx 6.4 throws
+// away the error result: it keeps neither the statement position (except for
+// 42601) nor the primary message, detail, hint or context, and the runner
+// must report "file:line:column: message". The libpq handle comes from our
+// own connection policy, the extension point libpqxx provides for that.
+// Savepoints are issued by hand: pqxx::subtransaction in 6.4.5 skips its
+// SAVEPOINT before exec_params (upstream #512).
+
+namespace retort {
+namespace pg_detail {
+
+/// connect_direct that remembers the PGconn it opens.
+class HandlePolicy final : public pqxx::connect_direct {
+ public:
+  explicit HandlePolicy(const std::string& options)
+      : pqxx::connect_direct(options) {}
+  handle do_startconnect(handle orig) override {
+    handle_ = pqxx::connect_direct::do_startconnect(orig);
+    return handle_;
+  }
+  handle do_disconnect(handle orig) noexcept override {
+    handle_ = nullptr;
+    return pqxx::connect_direct::do_disconnect(orig);
+  }
+  PGconn* raw() const { return handle_; }
+
+ private:
+  handle handle_ = nullptr;
+};
+
+/// pqxx::connection with access to the libpq handle. Built like libpqxx's
+/// own basic_connection_base: the base only stores a reference to the
+/// policy, which is constructed before init() connects.
+class Connection final : public pqxx::connection_base {
+ public:
+  explicit Connection(const std::string& options)
+      : pqxx::connection_base(policy_), policy_(options) {
+    init();
+  }
+  ~Connection() noexcept { close(); }
+  PGconn* raw() const { return policy_.raw(); }
+
+ private:
+  HandlePolicy policy_;
+};
+
+/// Collects server notices (libpqxx 6.4 drops them without a handler).
+class NoticeCollector final : public pqxx::errorhandler {
+ public:
+  explicit NoticeCollector(pqxx::connection_base& conn)
+      : pqxx::errorhandler(conn) {}
+  bool operator()(const char msg[]) noexcept override {
+    try {
+      std::string text = msg;
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+      }
+      messages.push_back(std::move(text));
+    } catch (...) {
+    }
+    return false;
+  }
+  std::vector<std::string> messages;
+};
+
+}  // namespace pg_detail
+
+namespace {
+
+struct ResultClear {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
+
+struct ConninfoFree {
+  void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+};
+
+std::string Quote(const std::string& identifier) {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// libpq's multi-line messages on one line: "a\n\tb\n" -> "a; b".
+std::string OneLine(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    size_t b = line.find_first_not_of(" \t\r");
+    size_t e = line.find_last_not_of(" \t\r");
+    if (b != std::string::npos) {
+      if (!out.empty()) out += "; ";
+      out += line.substr(b, e - b + 1);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+/// "ERROR:  msg\nLINE 1: ..." -> "msg".
+std::string PrimaryMessage(const std::string& what) {
+  std::string line = what.substr(0, what.find('\n'));
+  for (const char* prefix : {"ERROR:  ", "FATAL:  ", "PANIC:  "}) {
+    const std::string p = prefix;
+    if (line.compare(0, p.size(), p) == 0) return line.substr(p.size());
+  }
+  return line;
+}
+
+std::string Field(const PGresult* r, int field) {
+  const char* v = PQresultErrorField(r, field);
+  return v != nullptr ? v : "";
+}
+
+bool HasKeyword(const std::string& conninfo, const char* keyword) {
+  char* err = nullptr;
+  std::unique_ptr<PQconninfoOption, ConninfoFree> options(
+      PQconninfoParse(conninfo.c_str(), &err));
+  if (err != nullptr) PQfreemem(err);
+  if (!options) return false;
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    if (std::string(o->keyword) == keyword) return o->val != nullptr;
+  }
+  return false;
+}
+
+const char* DirectionName(PlannedStep::Kind kind) {
+  switch (kind) {
+    case PlannedStep::Kind::kUpgrade: return "upgrade";
+    case PlannedStep::Kind::kDowngrade: return "downgrade";
+    case PlannedStep::Kind::kStamp: return "stamp";
+  }
+  return "upgrade";
+}
+
+bool IsCreationRace(const std::string& sqlstate) {
+  // duplicate_table, duplicate_schema, and unique_violation on the catalogs
+  // (pg_type / pg_namespace names) when two sessions create at once.
+  return sqlstate == "42P07" || sqlstate == "42P06" || sqlstate == "23505";
+}
+
+}  // namespace
+
+PgDatabase::PgDatabase(const std::string& url, const Config& config)
+    : password_(PasswordOf(url)),
+      version_table_(config.version_table),
+      schema_(config.version_table_schema),
+      history_table_(config.history_table) {
+  // Masked too: a password may equal the user name.
+  target_ = Mask(DescribeTarget(url));
+  std::string conninfo = ToLibpqConninfo(url);
+  // fallback_application_name yields to application_name and PGAPPNAME.
+  if (!HasKeyword(conninfo, "fallback_application_name")) {
+    conninfo += " fallback_application_name=retort";
+  }
+  // Scripts are UTF-8 files, and error positions are counted in characters
+  // of the client encoding.
+  if (!HasKeyword(conninfo, "client_encoding")) {
+    conninfo += " client_encoding=UTF8";
+  }
+  try {
+    conn_ = std::make_unique<pg_detail::Connection>(conninfo);
+  } catch (const std::exception& e) {
+    // Masked as a whole: a password may equal the user name in target_.
+    throw Error(ExitCode::kUnreachable,
+                Mask("cannot connect to " + target_ + ": " + OneLine(e.what())));
+  }
+  // A silent reconnect would drop the session's advisory lock and any open
+  // transaction; a lost connection must surface as an error instead.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  conn_->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
+  notices_ = std::make_unique<pg_detail::NoticeCollector>(*conn_);
+}
+
+PgDatabase::~PgDatabase() {
+  // Closing the session releases the advisory lock and rolls back an open
+  // transaction on the server; nothing to send.
+  notices_.reset();
+  conn_.reset();
+}
+
+std::string PgDatabase::Mask(const std::string& text) const {
+  return MaskPassword(text, password_);
+}
+
+[[noreturn]] void PgDatabase::Rethrow(const std::string& context) {
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw Error(ExitCode::kUnreachable,
+                Mask("lost the connection to " + target_ + " while " + context +
+                     ": " + OneLine(e.what())));
+  } catch (const pqxx::sql_error& e) {
+    int position = 0;
+    if (const auto* s = dynamic_cast<const pqxx::syntax_error*>(&e)) {
+      position = std::max(0, s->error_position);
+    }
+    throw StatementError(e.sqlstate(), Mask(PrimaryMessage(e.what())),
+                         position);
+  } catch (const std::exception& e) {
+    throw Error(ExitCode::kUnreachable,
+                "database error while " + context + ": " + Mask(OneLine(e.what())));
+  }
+}
+
+std::string PgDatabase::Raw(const std::string& sql) {
+  PGconn* c = conn_->raw();
+  if (c == nullptr || PQstatus(c) != CONNECTION_OK ||
+      PQsendQuery(c, sql.c_str()) == 0) {
+    throw Error(ExitCode::kUnreachable,
+                Mask("lost the connection to " + target_ + ": " +
+                     OneLine(c != nullptr ? PQerrorMessage(c)
+                                          : "not connected")));
+  }
+  std::unique_ptr<StatementError> error;
+  std::string status;
+  while (PGresult* raw_result = PQgetResult(c)) {
+    ResultPtr r(raw_result);
+    switch (PQresultStatus(r.get())) {
+      case PGRES_FATAL_ERROR:
+      case PGRES_NONFATAL_ERROR: {
+        if (error) break;
+        const char* pos = PQresultErrorField(r.get(), PG_DIAG_STATEMENT_POSITION);
+        std::string message = Field(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+        if (message.empty()) {
+          message = PrimaryMessage(PQresultErrorMessage(r.get()));
+        }
+        error = std::make_unique<StatementError>(
+            Field(r.get(), PG_DIAG_SQLSTATE), Mask(message),
+            pos != nullptr ? std::atoi(pos) : 0,
+            Mask(Field(r.get(), PG_DIAG_MESSAGE_DETAIL)),
+            Mask(Field(r.get(), PG_DIAG_MESSAGE_HINT)),
+            Mask(Field(r.get(), PG_DIAG_CONTEXT)));
+        break;
+      }
+      case PGRES_COPY_IN:
+        // Nothing to feed: end the copy with an error so the script fails
+        // cleanly instead of hanging.
+        PQputCopyEnd(c, "COPY FROM STDIN is not supported in retort scripts");
+        break;
+      case PGRES_COPY_OUT: {
+        char* buf = nullptr;
+        while (PQgetCopyData(c, &buf, 0) > 0) PQfreemem(buf);
+        break;
+      }
+      default:
+        status = PQcmdStatus(r.get());
+        break;
+    }
+  }
+  if (PQstatus(c) != CONNECTION_OK) {
+    throw Error(ExitCode::kUnreachable,
+                Mask("lost the connection to " + target_ + ": " +
+                     OneLine(PQerrorMessage(c))));
+  }
+  if (error) throw *error;
+  return status;
+}
+
+std::string PgDatabase::Qualified(const std::string& table) const {
+  return schema_ ? Quote(*schema_) + "." + Quote(table) : Quote(table);
+}
+
+std::string PgDatabase::ServerVersion() {
+  try {
+    pqxx::nontransaction tx(*conn_);
+    return tx.exec1("SHOW server_version")[0].c_str();
+  } catch (...) {
+    Rethrow("reading the server version");
+  }
+}
+
+std::string PgDatabase::CurrentUser() {
+  try {
+    pqxx::nontransaction tx(*conn_);
+    return tx.exec1("SELECT current_user")[0].c_str();
+  } catch (...) {
+    Rethrow("reading current_user");
+  }
+}
+
+int PgDatabase::BackendPid() const { return conn_->backendpid(); }
+
+bool PgDatabase::TableExists(const std::string& table) {
+  try {
+    pqxx::nontransaction tx(*conn_);
+    // Resolved like Alembic's has_table: the schema, else the search_path.
+    return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
+                           Qualified(table))[0]
+        .as<bool>();
+  } catch (...) {
+    Rethrow("looking for table " + table);
+  }
+}
+
+bool PgDatabase::VersionTableExists() { return TableExists(version_table_); }
+
+std::vector<std::string> PgDatabase::ReadHeads() {
+  if (!VersionTableExists()) return {};
+  std::vector<std::string> heads;
+  try {
+    pqxx::nontransaction tx(*conn_);
+    for (const auto& row :
+         tx.exec("SELECT version_num FROM " + Qualified(version_table_))) {
+      heads.emplace_back(row[0].c_str());
+    }
+  } catch (...) {
+    Rethrow("reading " + version_table_);
+  }
+  // Sorted here, not by the server, so the order does not depend on the
+  // database's collation.
+  std::sort(heads.begin(), heads.end());
+  return heads;
+}
+
+template <typename Create, typename Done>
+void PgDatabase::EnsureTable(Create create, Done done) {
+  for (int attempt = 1;; ++attempt) {
+    if (done()) return;
+    const bool nested = in_step_;
+    Raw(nested ? "SAVEPOINT retort_ensure_table" : "BEGIN");
+    try {
+      if (schema_) {
+        bool schema_exists;
+        try {
+          pqxx::nontransaction tx(*conn_);
+          schema_exists =
+              tx.exec_params1(
+                    "SELECT count(*) FROM pg_catalog.pg_namespace "
+                    "WHERE nspname = $1",
+                    *schema_)[0]
+                  .as<int>() > 0;
+        } catch (...) {
+          Rethrow("looking for schema " + *schema_);
+        }
+        // Alembic does not create the schema (its #659); retort does.
+        if (!schema_exists) Raw("CREATE SCHEMA " + Quote(*schema_));
+      }
+      create();
+      Raw(nested ? "RELEASE SAVEPOINT retort_ensure_table" : "COMMIT");
+      return;
+    } catch (const StatementError& e) {
+      try {
+        Raw(nested ? "ROLLBACK TO SAVEPOINT retort_ensure_table; "
+                     "RELEASE SAVEPOINT retort_ensure_table"
+                   : "ROLLBACK");
+      } catch (...) {
+      }
+      // Someone else created it between our look and our CREATE: look again.
+      if (!IsCreationRace(e.sqlstate()) || attempt >= 3) throw;
+    } catch (...) {
+      try {
+        Raw(nested ? "ROLLBACK TO SAVEPOINT retort_ensure_table; "
+                     "RELEASE SAVEPOINT retort_ensure_table"
+                   : "ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+}
+
+void PgDatabase::EnsureVersionTable() {
+  // Alembic's DDL (alembic/ddl/impl.py version_table_impl), byte for byte
+  // apart from always-quoted identifiers.
+  EnsureTable(
+      [this] {
+        Raw("CREATE TABLE " + Qualified(version_table_) +
+            " (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT " +
+            Quote(version_table_ + "_pkc") +
+            " PRIMARY KEY (version_num)\n)");
+      },
+      [this] { return VersionTableExists(); });
+}
+
+void PgDatabase::ApplyVersionChange(const VersionChange& change) {
+  if (!in_step_) {
+    throw std::logic_error("ApplyVersionChange needs an open step transaction");
+  }
+  const std::string table = Qualified(version_table_);
+  pqxx::result::size_type found = 0;
+  try {
+    pqxx::nontransaction tx(*conn_);
+    switch (change.kind) {
+      case VersionChange::Kind::kInsert:
+        tx.exec_params0("INSERT INTO " + table + " (version_num) VALUES ($1)",
+                        change.to);
+        return;
+      case VersionChange::Kind::kUpdate:
+        found = tx.exec_params0("UPDATE " + table +
+                                    " SET version_num = $1 WHERE " + table +
+                                    ".version_num = $2",
+                                change.to, change.from)
+                    .affected_rows();
+        break;
+      case VersionChange::Kind::kDelete:
+        found = tx.exec_params0("DELETE FROM " + table + " WHERE " + table +
+                                    ".version_num = $1",
+                                change.from)
+                    .affected_rows();
+        break;
+    }
+  } catch (...) {
+    Rethrow("updating " + version_table_);
+  }
+  if (found == 1) return;
+  // Alembic's wording (runtime/migration.py HeadMaintainer), table name
+  // without schema, as Alembic prints it.
+  const std::string n = std::to_string(found);
+  if (change.kind == VersionChange::Kind::kUpdate) {
+    throw Error(ExitCode::kStepFailed,
+                "Online migration expected to match one row when updating '" +
+                    change.from + "' to '" + change.to + "' in '" +
+                    version_table_ + "'; " + n + " found");
+  }
+  throw Error(ExitCode::kStepFailed,
+              "Online migration expected to match one row when deleting '" +
+                  change.from + "' in '" + version_table_ + "'; " + n +
+                  " found");
+}
+
+void PgDatabase::PurgeVersionTable() {
+  if (!VersionTableExists()) return;
+  Raw("DELETE FROM " + Qualified(version_table_));
+}
+
+void PgDatabase::EnsureHistoryTable() {
+  if (!history_table_) return;
+  const std::string& name = *history_table_;
+  EnsureTable(
+      [this, &name] {
+        Raw("CREATE TABLE " + Qualified(name) +
+            " (\n"
+            "    id bigserial PRIMARY KEY,\n"
+            "    revision varchar(32) NOT NULL,\n"
+            "    direction text NOT NULL CONSTRAINT " +
+            Quote(name + "_direction_check") +
+            " CHECK (direction IN ('upgrade', 'downgrade', 'stamp')),\n"
+            "    checksum text,\n"
+            "    db_user text NOT NULL,\n"
+            "    client_host text NOT NULL,\n"
+            "    started_at timestamptz NOT NULL,\n"
+            "    duration_ms bigint NOT NULL,\n"
+            "    retort_version text NOT NULL\n"
+            ")");
+      },
+      [this, &name] { return TableExists(name); });
+}
+
+void PgDatabase::InsertHistory(const HistoryEntry& entry) {
+  if (!history_table_) return;
+  const long long started_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          entry.started_at.time_since_epoch())
+          .count();
+  try {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec_params0(
+        "INSERT INTO " + Qualified(*history_table_) +
+            " (revision, direction, checksum, db_user, client_host, "
+            "started_at, duration_ms, retort_version) VALUES ($1, $2, "
+            "NULLIF($3, ''), current_user, "
+            "COALESCE(host(inet_client_addr()), 'local'), "
+            "to_timestamp($4::double precision / 1000), $5, $6)",
+        entry.revision, std::string(DirectionName(entry.direction)),
+        entry.checksum, started_ms,
+        static_cast<long long>(entry.duration_ms), std::string(kVersion));
+  } catch (...) {
+    Rethrow("writing " + *history_table_);
+  }
+}
+
+std::vector<HistoryRow> PgDatabase::ReadHistory() {
+  std::vector<HistoryRow> rows;
+  if (!history_table_ || !TableExists(*history_table_)) return rows;
+  try {
+    pqxx::nontransaction tx(*conn_);
+    for (const auto& r : tx.exec(
+             "SELECT id, revision, direction, COALESCE(checksum, ''), "
+             "db_user, client_host, "
+             "to_char(started_at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+             "duration_ms, retort_version FROM " +
+             Qualified(*history_table_) + " ORDER BY id")) {
+      HistoryRow row;
+      row.id = r[0].as<long long>();
+      row.revision = r[1].c_str();
+      row.direction = r[2].c_str();
+      row.checksum = r[3].c_str();
+      row.db_user = r[4].c_str();
+      row.client_host = r[5].c_str();
+      row.started_at = r[6].c_str();
+      row.duration_ms = r[7].as<long long>();
+      row.retort_version = r[8].c_str();
+      rows.push_back(std::move(row));
+    }
+  } catch (...) {
+    Rethrow("reading " + *history_table_);
+  }
+  return rows;
+}
+
+void PgDatabase::AcquireRunLock(long lock_wait_ms) {
+  if (lock_held_) return;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(lock_wait_ms);
+  try {
+    pqxx::nontransaction tx(*conn_);
+    if (schema_) {
+      lock_schema_ = *schema_;
+    } else {
+      // Where an unqualified version table lives (and would be created).
+      const pqxx::field f = tx.exec1("SELECT current_schema()")[0];
+      lock_schema_ = f.is_null() ? "" : f.c_str();
+    }
+    lock_key_ = RunLockKey(lock_schema_, version_table_);
+    // Polling pg_try_advisory_lock instead of lock_timeout +
+    // pg_advisory_lock: no session setting to restore afterwards, so
+    // nothing can leak into the steps.
+    auto pause = std::chrono::milliseconds(10);
+    while (true) {
+      if (tx.exec_params1("SELECT pg_try_advisory_lock($1)", lock_key_)[0]
+              .as<bool>()) {
+        lock_held_ = true;
+        return;
+      }
+      const auto now = Clock::now();
+      if (lock_wait_ms > 0 && now >= deadline) break;
+      auto sleep = pause;
+      if (lock_wait_ms > 0) {
+        sleep = std::min<std::chrono::milliseconds>(
+            pause, std::chrono::duration_cast<std::chrono::milliseconds>(
+                       deadline - now) +
+                       std::chrono::milliseconds(1));
+      }
+      std::this_thread::sleep_for(sleep);
+      pause = std::min(pause * 2, std::chrono::milliseconds(200));
+    }
+  } catch (...) {
+    Rethrow("taking the run lock");
+  }
+  std::string holder = "another session";
+  try {
+    pqxx::nontransaction tx(*conn_);
+    // A bigint advisory key shows in pg_locks as classid (high 32 bits),
+    // objid (low 32 bits), objsubid 1. "since" is the holder's session
+    // start: PostgreSQL does not record when a lock was granted, and a
+    // retort run takes its lock right after connecting.
+    const pqxx::result r = tx.exec_params(
+        "SELECT l.pid, COALESCE(a.application_name, ''), "
+        "COALESCE(to_char(a.backend_start AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD HH24:MI:SS') || ' UTC', 'an unknown time') "
+        "FROM pg_catalog.pg_locks l "
+        "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = current_database()) "
+        "AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid "
+        "AND l.objsubid = 1 LIMIT 1",
+        static_cast<long long>(LockKeyClassId(lock_key_)),
+        static_cast<long long>(LockKeyObjId(lock_key_)));
+    if (!r.empty()) {
+      holder = "pid " + std::string(r[0][0].c_str()) + " (application_name '" +
+               r[0][1].c_str() + "') since " + r[0][2].c_str();
+    }
+  } catch (...) {
+    // The timeout is the error to report; the holder is a courtesy.
+  }
+  const std::string table =
+      (lock_schema_.empty() ? "" : lock_schema_ + ".") + version_table_;
+  throw Error(ExitCode::kUnreachable,
+              "could not take the run lock on " + table + " within " +
+                  std::to_string(lock_wait_ms) + " ms: held by " + holder,
+              "another retort run is working on this database; wait for it "
+              "or raise lock_wait");
+}
+
+void PgDatabase::ReleaseRunLock() {
+  if (!lock_held_) return;
+  lock_held_ = false;
+  try {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec_params1("SELECT pg_advisory_unlock($1)", lock_key_);
+  } catch (const pqxx::broken_connection&) {
+    // The session is gone, and its lock with it.
+  } catch (...) {
+    Rethrow("releasing the run lock");
+  }
+}
+
+void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
+  if (in_step_) throw std::logic_error("BeginStep inside an open step");
+  Raw("BEGIN");
+  in_step_ = true;
+  try {
+    Raw("SET LOCAL lock_timeout = " +
+        std::to_string(std::max(0L, lock_timeout_ms)) +
+        "; SET LOCAL statement_timeout = " +
+        std::to_string(std::max(0L, statement_timeout_ms)));
+  } catch (...) {
+    RollbackStep();
+    throw;
+  }
+}
+
+void PgDatabase::ExecScript(const std::string& sql) { Raw(sql); }
+
+void PgDatabase::ExecStatementAutocommit(const std::string& sql) {
+  if (in_step_) {
+    throw std::logic_error(
+        "ExecStatementAutocommit inside a step transaction");
+  }
+  Raw(sql);
+}
+
+void PgDatabase::Savepoint(const std::string& name) {
+  Raw("SAVEPOINT " + Quote(name));
+}
+
+void PgDatabase::RollbackToSavepoint(const std::string& name) {
+  Raw("ROLLBACK TO SAVEPOINT " + Quote(name));
+}
+
+void PgDatabase::ReleaseSavepoint(const std::string& name) {
+  Raw("RELEASE SAVEPOINT " + Quote(name));
+}
+
+void PgDatabase::CommitStep() {
+  if (!in_step_) throw std::logic_error("CommitStep without an open step");
+  // Whatever COMMIT answers, the transaction is over.
+  in_step_ = false;
+  if (Raw("COMMIT") == "ROLLBACK") {
+    throw Error(ExitCode::kStepFailed,
+                "the step's transaction had failed, so COMMIT rolled it back");
+  }
+}
+
+void PgDatabase::RollbackStep() {
+  in_step_ = false;
+  PGconn* c = conn_ ? conn_->raw() : nullptr;
+  // Ask the connection, not our flag: send ROLLBACK only when a transaction
+  // is open, which keeps "there is no transaction in progress" warnings out
+  // of the notices.
+  if (c == nullptr || PQstatus(c) != CONNECTION_OK ||
+      PQtransactionStatus(c) == PQTRANS_IDLE) {
+    return;
+  }
+  try {
+    Raw("ROLLBACK");
+  } catch (...) {
+  }
+}
+
+std::vector<std::string> PgDatabase::TakeNotices() {
+  std::vector<std::string> out;
+  out.swap(notices_->messages);
+  return out;
+}
+
+}  // namespace retort
