@@ -1,0 +1,56 @@
+#include "support/test_database.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+#include "retort/config/config.h"
+#include "retort/db/connection_url.h"
+#include "retort/db/ephemeral_cluster.h"
+#include "retort/db/pg_database.h"
+
+namespace retort {
+namespace testing {
+
+const std::string& TestServerConninfo() {
+  static std::once_flag once;
+  static std::string conninfo;
+  // Destroyed at exit, which stops the server and removes its directory.
+  static std::unique_ptr<EphemeralCluster> cluster;
+  std::call_once(once, [] {
+    const char* url = std::getenv("RETORT_TEST_DATABASE_URL");
+    if (url != nullptr && *url != '\0') {
+      conninfo = ToLibpqConninfo(url);
+    } else {
+      cluster = std::make_unique<EphemeralCluster>();
+      conninfo = cluster->Conninfo();
+    }
+  });
+  return conninfo;
+}
+
+ScratchDatabase::ScratchDatabase() {
+  static std::atomic<int> counter{0};
+  name_ = "retort_t_" + std::to_string(getpid()) + "_" +
+          std::to_string(++counter);
+  PgDatabase admin(TestServerConninfo(), Config{});
+  admin.ExecStatementAutocommit("CREATE DATABASE \"" + name_ + "\"");
+  // A later keyword wins in a libpq conninfo string.
+  conninfo_ = TestServerConninfo() + " dbname=" + name_;
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  try {
+    PgDatabase admin(TestServerConninfo(), Config{});
+    admin.ExecStatementAutocommit("DROP DATABASE IF EXISTS \"" + name_ +
+                                  "\" WITH (FORCE)");
+  } catch (...) {
+    // A leftover scratch database must not fail the test run.
+  }
+}
+
+}  // namespace testing
+}  // namespace retort

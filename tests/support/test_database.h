@@ -1,0 +1,34 @@
+#pragma once
+#include <string>
+
+namespace retort {
+namespace testing {
+
+/// Conninfo of a server the DB tests may create databases on:
+/// RETORT_TEST_DATABASE_URL when set, else ONE throwaway cluster
+/// (EphemeralCluster) started on first use and stopped at process exit, so
+/// database tests never skip. Started lazily: gtest's test discovery runs
+/// the binary without needing a server.
+const std::string& TestServerConninfo();
+
+/// A database of its own for one test: CREATE DATABASE
+/// retort_t_<pid>_<counter> on the test server, dropped (WITH FORCE) by the
+/// destructor.
+class ScratchDatabase {
+ public:
+  ScratchDatabase();
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+  const std::string& name() const { return name_; }
+  /// Keyword conninfo of the server with dbname set to this database.
+  const std::string& conninfo() const { return conninfo_; }
+
+ private:
+  std::string name_;
+  std::string conninfo_;
+};
+
+}  // namespace testing
+}  // namespace retort
