@@ -300,14 +300,15 @@ Config LoadConfig(const std::string& path, const EnvLookup& env) {
 }
 
 std::string ExpandDatabaseUrl(const Config& config, const EnvLookup& env) {
-  std::string shown =
-      config.config_path.empty() ? "retort.yaml" : DisplayPath(config.config_path);
+  // A Config made without a file (config_path "") has no place to point at.
+  const std::string shown =
+      config.config_path.empty() ? "" : DisplayPath(config.config_path);
   if (!config.database_url) {
-    throw ProjectError(shown + ": database_url is not set",
-                       "set database_url in " + shown +
+    throw ProjectError((shown.empty() ? "" : shown + ": ") + "database_url is not set",
+                       "set database_url in " + (shown.empty() ? "retort.yaml" : shown) +
                            ", or pass --url or set DATABASE_URL");
   }
-  std::string where = shown;
+  std::string where = shown.empty() ? "retort.yaml" : shown;
   if (config.database_url_line > 0) {
     where += ":" + std::to_string(config.database_url_line) + ":" +
              std::to_string(config.database_url_column);

@@ -157,6 +157,9 @@ TEST_F(ConfigLoaderTest, ExpandDatabaseUrl) {
       "retort.yaml: database_url is not set"
       " | set database_url in retort.yaml, or pass --url or set DATABASE_URL",
       ErrorOf([&] { ExpandDatabaseUrl(none, FakeEnv({})); }));
+  EXPECT_EQ("database_url is not set"
+            " | set database_url in retort.yaml, or pass --url or set DATABASE_URL",
+            ErrorOf([&] { ExpandDatabaseUrl(Config{}, FakeEnv({})); }));
 }
 
 TEST_F(ConfigLoaderTest, MissingVariableIsAnErrorNeverEmpty) {
