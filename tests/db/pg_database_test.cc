@@ -403,6 +403,26 @@ TEST_F(PgDatabaseTest, AutocommitStatementRunsConcurrently) {
   db->RollbackStep();
 }
 
+TEST_F(PgDatabaseTest, CopyInScriptsFailsInsteadOfHanging) {
+  auto db = Open();
+  db->ExecScript("");  // an empty script is fine
+  db->ExecScript("CREATE TABLE c (v int); COPY c TO STDOUT; SELECT 1");
+  db->BeginStep(0, 0);
+  try {
+    db->ExecScript("COPY c FROM STDIN; SELECT 1");
+    FAIL();
+  } catch (const StatementError& e) {
+    EXPECT_EQ("57014", e.sqlstate());
+    EXPECT_STREQ(
+        "COPY from stdin failed: COPY FROM STDIN is not supported in retort "
+        "scripts",
+        e.what());
+  }
+  db->RollbackStep();
+  db->BeginStep(0, 0);  // the connection is in a clean state
+  db->CommitStep();
+}
+
 TEST_F(PgDatabaseTest, NoticesAreCollected) {
   auto db = Open();
   db->ExecScript(
