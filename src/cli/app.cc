@@ -57,6 +57,7 @@ void BuildApp(CLI::App& app, Invocation& inv) {
   SetupUpgrade(app, inv);
   SetupDowngrade(app, inv);
   SetupStamp(app, inv);
+  SetupCurrent(app, inv);
 }
 
 int RunCommandLine(int argc, char** argv) {

@@ -3,6 +3,7 @@
 
 #include "retort/cli/commands.h"
 #include "retort/cli/offline.h"
+#include "retort/cli/online.h"
 #include "retort/plan/planner.h"
 
 namespace retort {
@@ -18,8 +19,11 @@ struct StampOptions {
 int RunStamp(const GlobalOptions& global, const StampOptions& o) {
   if (o.sql && o.purge) throw ProjectError("Can't use --purge with --sql mode");
   if (!o.sql) {
-    throw UsageError("online stamp needs the database runner, which this build of retort lacks",
-                     "use --sql FROM:TO for an offline script");
+    RunRequest request;
+    request.kind = PlannedStep::Kind::kStamp;
+    request.stamp_targets = o.revisions;
+    request.purge = o.purge;
+    return RunOnline(global, "stamp", request, false);
   }
   std::optional<std::string> from;
   std::vector<std::string> destinations;

@@ -3,6 +3,7 @@
 
 #include "retort/cli/commands.h"
 #include "retort/cli/offline.h"
+#include "retort/cli/online.h"
 #include "retort/plan/planner.h"
 
 namespace retort {
@@ -11,15 +12,19 @@ namespace {
 struct UpgradeOptions {
   std::string revision;
   bool sql = false;
+  bool dry_run = false;
   std::optional<std::string> tag;
 };
 
 int RunUpgrade(const GlobalOptions& global, const UpgradeOptions& o) {
   auto [from, destination] = SplitRange(o.revision);
   if (from && !o.sql) throw ProjectError("Range revision not allowed");
+  if (o.sql && o.dry_run) throw UsageError("--sql and --dry-run do not go together");
   if (!o.sql) {
-    throw UsageError("online upgrade needs the database runner, which this build of retort lacks",
-                     "use --sql FROM:TO for an offline script");
+    RunRequest request;
+    request.kind = PlannedStep::Kind::kUpgrade;
+    request.target = destination;
+    return RunOnline(global, "upgrade", request, o.dry_run);
   }
   Project project = LoadProject(global);
   std::vector<std::string> heads = OfflineStartingHeads(project, from);
@@ -37,6 +42,8 @@ void SetupUpgrade(CLI::App& app, Invocation& inv) {
                   "FROM:TO with --sql")
       ->required();
   cmd->add_flag("--sql", opts->sql, "Don't emit SQL to database - dump to standard output instead");
+  cmd->add_flag("--dry-run", opts->dry_run,
+                "Read the database and print the plan (steps, statements, row changes); change nothing");
   cmd->add_option("--tag", opts->tag, "Arbitrary 'tag' name (accepted for Alembic compatibility)");
   cmd->callback([&inv, opts] {
     inv.command = "upgrade";

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "retort/common/text.h"
+#include "retort/config/project_file.h"
 #include "retort/output/offline_sql.h"
 #include "retort/plan/planner.h"
 #include "retort/sql/statement_splitter.h"
@@ -38,10 +39,10 @@ std::vector<std::string> StepStatements(const Project& project, const PlannedSte
   const Script& s = project.script(*project.map->FindId(step.revision));
   const bool up = step.kind == PlannedStep::Kind::kUpgrade;
   if (!up && !s.has_downgrade) {
-    throw ProjectError(s.dir + ": revision " + step.revision + " has no downgrade.sql",
+    throw ProjectError(DisplayPath(s.dir) + ": revision " + step.revision + " has no downgrade.sql",
                        "write downgrade.sql: the exact inverse of upgrade.sql");
   }
-  const std::string& path = up ? s.upgrade_path : s.downgrade_path;
+  const std::string path = DisplayPath(up ? s.upgrade_path : s.downgrade_path);
   try {
     std::vector<std::string> out;
     for (const StatementSpan& span : SplitStatements(up ? s.upgrade_sql : s.downgrade_sql)) {

@@ -15,5 +15,6 @@ void SetupShow(CLI::App& app, Invocation& inv);
 void SetupUpgrade(CLI::App& app, Invocation& inv);
 void SetupDowngrade(CLI::App& app, Invocation& inv);
 void SetupStamp(CLI::App& app, Invocation& inv);
+void SetupCurrent(CLI::App& app, Invocation& inv);
 
 }  // namespace retort
