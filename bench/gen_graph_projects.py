@@ -96,6 +96,13 @@ def _mean(path: Path):
     return json.loads(path.read_text())["results"][0]["mean"]
 
 
+def _cpu(path: Path):
+    if not path.exists():
+        return None
+    r = json.loads(path.read_text())["results"][0]
+    return r["user"] + r["system"]
+
+
 def _peak_mb(path: Path):
     if not path.exists():
         return None
@@ -117,8 +124,9 @@ def cmd_table(args) -> None:
         return res / f"size-{n}" / f"{tool}-{i}"
 
     growth_head = f"growth {small:,}→{large:,}" if large != small else "growth"
-    print(f"| tool | revisions | command | mean time | speed-up vs Alembic | {growth_head} | peak MB |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print(f"| tool | revisions | command | mean time | CPU (user+sys) | speed-up vs Alembic | "
+          f"{growth_head} | peak MB |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     goals = []
     for tool in ["retort", "alembic"]:
         for n in sizes:
@@ -144,7 +152,8 @@ def cmd_table(args) -> None:
                 if tool == "retort" and n == large and peak is not None:
                     goals.append((f"retort `{cmd}` peak memory <50 MB at {n:,}", peak < 50,
                                   f"{peak:.1f} MB"))
-                print(f"| {tool} | {n:,} | `{cmd}` | {_fmt_time(mean)} | {speedup} | "
+                cpu = _cpu(key(tool, n, i).with_suffix(".json"))
+                print(f"| {tool} | {n:,} | `{cmd}` | {_fmt_time(mean)} | {_fmt_time(cpu)} | {speedup} | "
                       f"{growth} | {peak_s} |")
     print()
     for text, ok, value in goals:
