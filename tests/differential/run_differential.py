@@ -157,6 +157,9 @@ def commands_for(g: Graph) -> list[list[str]]:
         up(f"{a}:{lab}@+1")
         up(f"{a}:{lab}@head")
         up(f"base:{lab}@head")
+        p = _unique_prefix(lrev, names)
+        if p:
+            up(f"base:{lab}@{p}")                                  # branch@rev
     up(f"base:{UNKNOWN_ID}")
     up(f"base:{UNKNOWN_LABEL}@head")
     for a, b in pick(pairs, 1):
@@ -179,6 +182,7 @@ def commands_for(g: Graph) -> list[list[str]]:
         below = sorted(t.descendants(lrev))
         if below:
             down(f"{rng.choice(below)}:{lab}@-1")
+            down(f"{rng.choice(below)}:{lab}@base")
     if len(t.heads) == 1:
         down("head:base")
     for a, b in pick(pairs, 1):
@@ -195,6 +199,14 @@ def commands_for(g: Graph) -> list[list[str]]:
         add(["stamp", f"base:{x}", "--sql"])
     for a, b in pick(unrelated, 1):
         add(["stamp", f"{a}:{b}", "--sql"])
+    for x in pick(ids, 1):
+        add(["stamp", f"{x}:base", "--sql"])
+    if len(t.heads) > 1:
+        add(["stamp", *[f"base:{h}" for h in t.heads[:3]], "--sql"])
+    for a, b in pick(pairs, 1):
+        add(["stamp", f"base:{a}", f"{a}:{b}", "--sql"])          # two starting revisions
+    add(["stamp", f"base:{UNKNOWN_ID}", "--sql"])
+    add(["stamp", f"base:{rng.choice(ids)}", "--sql", "--purge"])
 
     # command-line errors Alembic reports as CommandError
     a = rng.choice(ids)
@@ -455,6 +467,10 @@ def classify(case: Case, g: Graph, topo: Topo) -> None:
             case.detail = "retort failed where Alembic succeeded"
             return
         if any(v[1] in rr["stderr"] for v in fails):
+            if rr["stdout"].strip():
+                case.status = "disagreed"
+                case.detail = "both failed with the same message, but retort also wrote to stdout"
+                return
             case.status = "agreed"
             return
         case.status = "disagreed"
@@ -525,6 +541,15 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if not args.alembic_only and not args.retort:
         ap.error("--retort is required (or --alembic-only)")
+
+    if not args.alembic_only:
+        try:
+            ok = subprocess.run([args.retort, "--help"], capture_output=True, timeout=30).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if not ok:
+            print(f"differential: {args.retort} does not run or does not answer --help", file=sys.stderr)
+            return 2
 
     t0 = time.time()
     work = Path(args.work).resolve()
