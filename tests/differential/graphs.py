@@ -226,6 +226,25 @@ def hand_picked() -> list[Graph]:
         Rev("abc123456789", ["abcde1111111"], message="four"),
     ], note="ids sharing 3-6 leading characters"))
 
+    # odd but legal: two labels on one revision, a label on a merge, a label that is a
+    # prefix of another revision's id, punctuation in messages, microseconds in dates
+    g.append(Graph("odd_cases", [
+        Rev("cafe00000001", [], message="fix: users.email unique; add (tenant_id) index",
+            create_date="2026-11-26 07:13:12.083186"),
+        Rev("0dd000000002", ["cafe00000001"], labels=["cafe", "shop"],
+            message="it's 100% done #1"),
+        Rev("0dd000000003", ["cafe00000001"], message="other  side, with  two spaces."),
+        Rev("0dd000000004", ["0dd000000002", "0dd000000003"], labels=["merged"],
+            message="merge: both"),
+        Rev("0dd000000005", ["0dd000000004"], message="tail"),
+    ], note="multi-label revision, label on a merge, label 'cafe' prefixing an id", extra_commands=[
+        ["show", "cafe"], ["show", "caf"], ["show", "cafe0"], ["show", "shop@head"],
+        ["show", "merged"], ["upgrade", "base:cafe@head", "--sql"], ["upgrade", "base:shop", "--sql"],
+        ["upgrade", "base:merged@+1", "--sql"], ["upgrade", "cafe00000001:shop@+1", "--sql"],
+        ["downgrade", "0dd000000005:cafe@base", "--sql"], ["downgrade", "0dd000000005:shop@-2", "--sql"],
+        ["history", "-r", "cafe:merged"], ["history", "-r", "cafe00000001:shop@head"],
+    ]))
+
     # deliberate refusal: relative downgrade to base across two roots
     g.append(Graph("refusal_multi_root", [
         Rev("f00000000001", [], message="first root"),

@@ -160,6 +160,10 @@ def commands_for(g: Graph) -> list[list[str]]:
         p = _unique_prefix(lrev, names)
         if p:
             up(f"base:{lab}@{p}")                                  # branch@rev
+    for lab in pick(labels, 1):
+        up(f"base:{lab}@+2")                                       # branch not current yet
+    for a in pick(ids, 1):
+        up(f"{a}:-1")                                              # invalid for upgrade
     up(f"base:{UNKNOWN_ID}")
     up(f"base:{UNKNOWN_LABEL}@head")
     for a, b in pick(pairs, 1):
@@ -185,6 +189,10 @@ def commands_for(g: Graph) -> list[list[str]]:
             down(f"{rng.choice(below)}:{lab}@base")
     if len(t.heads) == 1:
         down("head:base")
+    for b in pick(ids, 1):
+        down(f"{b}:+1")                                            # invalid for downgrade
+    for a, b in pick([(a, b) for (a, b) in pairs if len(t.children[a]) == 1], 1):
+        down(f"{b}:{a}+1")
     for a, b in pick(pairs, 1):
         down(f"{a}:{b}")                                           # wrong direction
     for b in pick(ids, 1):
