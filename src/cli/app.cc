@@ -58,6 +58,8 @@ void BuildApp(CLI::App& app, Invocation& inv) {
   SetupDowngrade(app, inv);
   SetupStamp(app, inv);
   SetupCurrent(app, inv);
+  SetupVerify(app, inv);
+  SetupCheck(app, inv);
 }
 
 int RunCommandLine(int argc, char** argv) {

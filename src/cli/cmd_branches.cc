@@ -20,7 +20,7 @@ int RunBranches(const GlobalOptions& global, bool verbose) {
   wording.start = "base";
   wording.end = "heads";
   wording.has_start = wording.has_end = true;
-  std::vector<int> revs = WithRevisionErrors(wording, [&] { return WalkRevisions(map, "base", "heads"); });
+  std::vector<int> revs = WithRevisionErrors(wording, [&] { return WalkRevisions(map, RevArg::Str("base"), RevArg::Str("heads")); });
   nlohmann::json list = nlohmann::json::array();
   for (int r : revs) {
     const RevisionNode& n = map.node(r);

@@ -5,7 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "retort/cli/commands.h"
+#include "retort/cli/connect.h"
+#include "retort/exec/runner.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
 #include "retort/output/listing.h"
@@ -32,22 +36,36 @@ int RunHistory(const GlobalOptions& global, const HistoryOptions& o) {
     base = parts[0];
     head = parts[1];
   }
-  if (o.indicate_current || base == "current" || head == "current") {
-    throw UsageError("history -i and 'current' need the database, which this build of retort "
-                     "cannot reach yet");
-  }
   Project project = LoadProject(global);
   const RevisionMap& map = *project.map;
-  const std::string lower = base.empty() ? "base" : base;
-  const std::string upper = head.empty() ? "heads" : head;
+  // -i and "current" in the range read the version table (never create it).
+  std::vector<std::string> rows;
+  const bool uses_database = o.indicate_current || base == "current" || head == "current";
+  if (uses_database) {
+    rows = ConnectDatabase(global, project.config)->ReadHeads();
+    RequireKnownHeads(map, rows);
+  }
+  auto end_arg = [&](const std::string& given, const char* fallback) {
+    if (given == "current" && !rows.empty()) return RevArg::Tuple(rows);
+    return RevArg::Str(given.empty() || given == "current" ? fallback : given);
+  };
+  const RevArg lower = end_arg(base, "base");
+  const RevArg upper = end_arg(head, "heads");
   RevisionErrorWording wording;
-  wording.start = lower;
-  wording.end = upper;
+  wording.start = lower.Display();
+  wording.end = upper.Display();
   wording.has_start = wording.has_end = true;
   std::vector<int> revs = WithRevisionErrors(wording, [&] { return WalkRevisions(map, lower, upper); });
+  auto is_current = [&](int r) {
+    return o.indicate_current && std::find(rows.begin(), rows.end(), map.id(r)) != rows.end();
+  };
   if (global.json()) {
     nlohmann::json list = nlohmann::json::array();
-    for (int r : revs) list.push_back(RevisionJson(map, r, project.MetadataPath(r)));
+    for (int r : revs) {
+      nlohmann::json j = RevisionJson(map, r, project.MetadataPath(r));
+      if (uses_database) j["is_current"] = std::find(rows.begin(), rows.end(), map.id(r)) != rows.end();
+      list.push_back(j);
+    }
     std::cout << nlohmann::json{{"command", "history"}, {"revisions", list}, {"exit_code", 0},
                                 {"exit_name", "ok"}}.dump(2)
               << "\n";
@@ -58,7 +76,7 @@ int RunHistory(const GlobalOptions& global, const HistoryOptions& o) {
   fmt.include_doc = true;
   fmt.include_parents = true;
   std::string out;
-  for (int r : revs) out += CmdFormat(map, r, o.verbose, fmt, project.MetadataPath(r)) + "\n";
+  for (int r : revs) out += CmdFormat(map, r, o.verbose, fmt, project.MetadataPath(r), is_current(r)) + "\n";
   std::cout << out;
   return 0;
 }

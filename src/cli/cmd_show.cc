@@ -6,20 +6,26 @@
 #include <nlohmann/json.hpp>
 
 #include "retort/cli/commands.h"
+#include "retort/cli/connect.h"
 #include "retort/cli/project.h"
+#include "retort/exec/runner.h"
 #include "retort/output/listing.h"
 
 namespace retort {
 namespace {
 
 int RunShow(const GlobalOptions& global, const std::string& rev) {
-  if (rev == "current") {
-    throw UsageError("show current needs the database, which this build of retort cannot reach yet");
-  }
   Project project = LoadProject(global);
   const RevisionMap& map = *project.map;
-  std::vector<RevRef> revs =
-      WithRevisionErrors({}, [&] { return map.GetRevisions(std::optional<std::string>(rev)); });
+  std::vector<RevRef> revs;
+  if (rev == "current") {
+    // The rows of the version table (read only).
+    std::vector<std::string> rows = ConnectDatabase(global, project.config)->ReadHeads();
+    RequireKnownHeads(map, rows);
+    revs = WithRevisionErrors({}, [&] { return map.GetRevisions(rows); });
+  } else {
+    revs = WithRevisionErrors({}, [&] { return map.GetRevisions(std::optional<std::string>(rev)); });
+  }
   nlohmann::json list = nlohmann::json::array();
   std::string out;
   for (RevRef r : revs) {
@@ -45,7 +51,7 @@ int RunShow(const GlobalOptions& global, const std::string& rev) {
 void SetupShow(CLI::App& app, Invocation& inv) {
   auto rev = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("show", "Show the revision(s) denoted by the given symbol.");
-  cmd->add_option("rev", *rev, "revision identifier, symbol (head, heads, base) or branch@head")
+  cmd->add_option("rev", *rev, "revision identifier, symbol (head, heads, base, current) or branch@head")
       ->required();
   cmd->callback([&inv, rev] {
     inv.command = "show";

@@ -16,7 +16,9 @@ std::vector<std::string> Ids(const RevisionMap& map, const std::vector<int>& nod
   return out;
 }
 
-PlannedStep RevisionStep(const RevisionMap& map, int node, bool upgrade) {
+}  // namespace
+
+PlannedStep MakeRevisionStep(const RevisionMap& map, int node, bool upgrade) {
   PlannedStep s;
   s.kind = upgrade ? PlannedStep::Kind::kUpgrade : PlannedStep::Kind::kDowngrade;
   s.revision = map.id(node);
@@ -25,6 +27,8 @@ PlannedStep RevisionStep(const RevisionMap& map, int node, bool upgrade) {
   s.to_no_deps = upgrade ? std::vector<std::string>{s.revision} : down;
   return s;
 }
+
+namespace {
 
 PlannedStep StampStep(std::vector<std::string> from, std::vector<std::string> to, bool upgrade,
                       bool branch_move) {
@@ -61,7 +65,7 @@ std::vector<PlannedStep> PlanUpgrade(const RevisionMap& map, const std::string& 
     std::vector<int> revs =
         IterateRevisions(map, RevArg::Str(destination), RevArg::Tuple(current_heads), o);
     std::reverse(revs.begin(), revs.end());
-    for (int r : revs) steps.push_back(RevisionStep(map, r, true));
+    for (int r : revs) steps.push_back(MakeRevisionStep(map, r, true));
     AssignVersionChanges(map, current_heads, steps);
   } catch (const RevisionError& e) {
     Rethrow(e, DestinationWording("upgrade", destination));
@@ -77,7 +81,7 @@ std::vector<PlannedStep> PlanDowngrade(const RevisionMap& map, const std::string
     o.select_for_downgrade = true;
     std::vector<int> revs =
         IterateRevisions(map, RevArg::Tuple(current_heads), RevArg::Str(destination), o);
-    for (int r : revs) steps.push_back(RevisionStep(map, r, false));
+    for (int r : revs) steps.push_back(MakeRevisionStep(map, r, false));
     AssignVersionChanges(map, current_heads, steps);
   } catch (const RevisionError& e) {
     Rethrow(e, DestinationWording("downgrade", destination));

@@ -437,12 +437,11 @@ std::vector<int> IterateRevisions(const RevisionMap& map, const RevArg& upper, c
   return TopologicalSort(map, revisions, heads);
 }
 
-std::vector<int> WalkRevisions(const RevisionMap& map, const std::string& base,
-                               const std::string& head) {
+std::vector<int> WalkRevisions(const RevisionMap& map, const RevArg& base, const RevArg& head) {
   IterateOptions o;
   o.inclusive = true;
   o.assert_relative_length = false;
-  return IterateRevisions(map, RevArg::Str(head), RevArg::Str(base), o);
+  return IterateRevisions(map, head, base, o);
 }
 
 }  // namespace retort

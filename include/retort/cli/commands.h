@@ -16,5 +16,7 @@ void SetupUpgrade(CLI::App& app, Invocation& inv);
 void SetupDowngrade(CLI::App& app, Invocation& inv);
 void SetupStamp(CLI::App& app, Invocation& inv);
 void SetupCurrent(CLI::App& app, Invocation& inv);
+void SetupVerify(CLI::App& app, Invocation& inv);
+void SetupCheck(CLI::App& app, Invocation& inv);
 
 }  // namespace retort

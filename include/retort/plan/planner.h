@@ -22,6 +22,10 @@ std::vector<PlannedStep> PlanDowngrade(const RevisionMap& map, const std::string
 std::vector<PlannedStep> PlanStamp(const RevisionMap& map, const std::vector<std::string>& destinations,
                                    const std::vector<std::string>& current_heads);
 
+/// The step that runs one revision's upgrade or downgrade (changes not yet
+/// assigned): what `verify` uses to walk a plan back and forth.
+PlannedStep MakeRevisionStep(const RevisionMap& map, int node, bool upgrade);
+
 /// Fills `changes` and `heads_after` of each step by replaying them on
 /// `heads` the way Alembic's HeadMaintainer does.
 void AssignVersionChanges(const RevisionMap& map, std::vector<std::string> heads,

@@ -63,8 +63,7 @@ std::vector<int> IterateRevisions(const RevisionMap& map, const RevArg& upper, c
 
 /// Alembic's ScriptDirectory.walk_revisions(base, head): every revision from
 /// `head` down to `base`, both inclusive, newest first.
-std::vector<int> WalkRevisions(const RevisionMap& map, const std::string& base,
-                               const std::string& head);
+std::vector<int> WalkRevisions(const RevisionMap& map, const RevArg& base, const RevArg& head);
 
 /// Alembic's _parse_downgrade_target: (branch label, target) where the target
 /// is kNoRev for base.

@@ -1,0 +1,28 @@
+#pragma once
+#include <string>
+
+namespace retort {
+
+/// A database that retort creates for `verify` on the server `server_url`
+/// points at, and drops (WITH (FORCE)) when destroyed: verify only ever
+/// works on a database it made itself.
+class ScratchDatabase {
+ public:
+  /// Creates "<prefix>_<pid>_<random>". Throws Error(kUnreachable) when the
+  /// server cannot be reached or refuses CREATE DATABASE.
+  ScratchDatabase(const std::string& server_url, const std::string& prefix);
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+  const std::string& name() const { return name_; }
+  /// Conninfo of the new database (the server URL with dbname replaced).
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string admin_url_;
+  std::string name_;
+  std::string url_;
+};
+
+}  // namespace retort
