@@ -229,10 +229,14 @@ std::string PgDatabase::Mask(const std::string& text) const {
     }
     throw StatementError(e.sqlstate(), Mask(PrimaryMessage(e.what())),
                          position);
-  } catch (const std::exception& e) {
+  } catch (const pqxx::failure& e) {
+    // in_doubt_error and the like: the server's state is unknown.
     throw Error(ExitCode::kUnreachable,
-                "database error while " + context + ": " + Mask(OneLine(e.what())));
+                Mask("database error on " + target_ + " while " + context +
+                     ": " + OneLine(e.what())));
   }
+  // Anything else (usage errors, bad_alloc) is a bug, not a database state:
+  // it propagates unchanged.
 }
 
 std::string PgDatabase::Raw(const std::string& sql) {
@@ -289,13 +293,30 @@ std::string PgDatabase::Raw(const std::string& sql) {
   return status;
 }
 
+pg_detail::Connection& PgDatabase::Session() {
+  // libpqxx 6.4 leaks the PGresult of the query that discovers a dead
+  // connection (make_result() asks for the client encoding, which throws,
+  // before it owns the result). Reading what the server already sent (its
+  // FATAL "terminating connection..." and the end of the stream) finds most
+  // deaths without a query; only a connection that dies during the query
+  // itself still costs that one small leak.
+  PGconn* c = conn_->raw();
+  if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
+    throw Error(ExitCode::kUnreachable,
+                Mask("lost the connection to " + target_ + ": " +
+                     OneLine(c != nullptr ? PQerrorMessage(c)
+                                          : "not connected")));
+  }
+  return *conn_;
+}
+
 std::string PgDatabase::Qualified(const std::string& table) const {
   return schema_ ? Quote(*schema_) + "." + Quote(table) : Quote(table);
 }
 
 std::string PgDatabase::ServerVersion() {
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     return tx.exec1("SHOW server_version")[0].c_str();
   } catch (...) {
     Rethrow("reading the server version");
@@ -304,7 +325,7 @@ std::string PgDatabase::ServerVersion() {
 
 std::string PgDatabase::CurrentUser() {
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     return tx.exec1("SELECT current_user")[0].c_str();
   } catch (...) {
     Rethrow("reading current_user");
@@ -315,7 +336,7 @@ int PgDatabase::BackendPid() const { return conn_->backendpid(); }
 
 bool PgDatabase::TableExists(const std::string& table) {
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     // Resolved like Alembic's has_table: the schema, else the search_path.
     return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
                            Qualified(table))[0]
@@ -331,7 +352,7 @@ std::vector<std::string> PgDatabase::ReadHeads() {
   if (!VersionTableExists()) return {};
   std::vector<std::string> heads;
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     for (const auto& row :
          tx.exec("SELECT version_num FROM " + Qualified(version_table_))) {
       heads.emplace_back(row[0].c_str());
@@ -355,7 +376,7 @@ void PgDatabase::EnsureTable(Create create, Done done) {
       if (schema_) {
         bool schema_exists;
         try {
-          pqxx::nontransaction tx(*conn_);
+          pqxx::nontransaction tx(Session());
           schema_exists =
               tx.exec_params1(
                     "SELECT count(*) FROM pg_catalog.pg_namespace "
@@ -412,7 +433,7 @@ void PgDatabase::ApplyVersionChange(const VersionChange& change) {
   const std::string table = Qualified(version_table_);
   pqxx::result::size_type found = 0;
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     switch (change.kind) {
       case VersionChange::Kind::kInsert:
         tx.exec_params0("INSERT INTO " + table + " (version_num) VALUES ($1)",
@@ -486,7 +507,7 @@ void PgDatabase::InsertHistory(const HistoryEntry& entry) {
           entry.started_at.time_since_epoch())
           .count();
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     tx.exec_params0(
         "INSERT INTO " + Qualified(*history_table_) +
             " (revision, direction, checksum, db_user, client_host, "
@@ -506,7 +527,7 @@ std::vector<HistoryRow> PgDatabase::ReadHistory() {
   std::vector<HistoryRow> rows;
   if (!history_table_ || !TableExists(*history_table_)) return rows;
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     for (const auto& r : tx.exec(
              "SELECT id, revision, direction, COALESCE(checksum, ''), "
              "db_user, client_host, "
@@ -537,7 +558,7 @@ void PgDatabase::AcquireRunLock(long lock_wait_ms) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::milliseconds(lock_wait_ms);
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     if (schema_) {
       lock_schema_ = *schema_;
     } else {
@@ -573,7 +594,7 @@ void PgDatabase::AcquireRunLock(long lock_wait_ms) {
   }
   std::string holder = "another session";
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     // A bigint advisory key shows in pg_locks as classid (high 32 bits),
     // objid (low 32 bits), objsubid 1. "since" is the holder's session
     // start: PostgreSQL does not record when a lock was granted, and a
@@ -611,7 +632,7 @@ void PgDatabase::ReleaseRunLock() {
   if (!lock_held_) return;
   lock_held_ = false;
   try {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(Session());
     tx.exec_params1("SELECT pg_advisory_unlock($1)", lock_key_);
   } catch (const pqxx::broken_connection&) {
     // The session is gone, and its lock with it.

@@ -85,6 +85,36 @@ TEST(EphemeralClusterTest, MissingBinariesIsAClearError) {
   }
 }
 
+TEST(EphemeralClusterTest, InitdbFailureShowsTheTailOfItsLog) {
+  // Stand-in binaries: an initdb that fails the way a broken install would.
+  char templ[] = "/tmp/retort-fakebin.XXXXXX";
+  ASSERT_NE(nullptr, mkdtemp(templ));
+  const std::string bin = templ;
+  chmod(bin.c_str(), 0755);  // the server user must be able to run them
+  for (const char* name : {"initdb", "pg_ctl"}) {
+    const std::string path = bin + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\necho \"line one\"\n"
+                           "echo \"initdb: error: simulated failure\" >&2\n"
+                           "exit 1\n";
+    chmod(path.c_str(), 0755);
+  }
+  EphemeralClusterOptions options;
+  options.bin_dir = bin;
+  std::string message;
+  try {
+    EphemeralCluster cluster(options);
+  } catch (const Error& e) {
+    EXPECT_EQ(ExitCode::kUnreachable, e.code());
+    message = e.what();
+  }
+  EXPECT_EQ(
+      "initdb failed (exit 1):\nline one\ninitdb: error: simulated failure",
+      message);
+  std::remove((bin + "/initdb").c_str());
+  std::remove((bin + "/pg_ctl").c_str());
+  rmdir(bin.c_str());
+}
+
 TEST(EphemeralClusterTest, FindsBinaries) {
   const std::string bin = FindPostgresBinDir();
   ASSERT_FALSE(bin.empty());

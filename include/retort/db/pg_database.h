@@ -70,6 +70,8 @@ class PgDatabase final : public Database {
   /// Runs SQL through libpq directly (see the .cc for why); returns the
   /// command status of the last result. Throws StatementError.
   std::string Raw(const std::string& sql);
+  /// The libpqxx connection, after checking it is still alive.
+  pg_detail::Connection& Session();
   /// Quoted "schema"."table" (or "table") for a configured table name.
   std::string Qualified(const std::string& table) const;
   bool TableExists(const std::string& table);
