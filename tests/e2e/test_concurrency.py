@@ -140,6 +140,7 @@ class LockWaitTest(ConcurrencyCase):
         key = run_lock_key("public", "alembic_version")
         held = self.db.query(
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND classid = ((%s::bigint >> 32) & 4294967295)::bigint::oid "
             "AND objid = (%s::bigint & 4294967295)::bigint::oid", (key, key))
         self.assertEqual(held, [(pid,)])
