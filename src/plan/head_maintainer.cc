@@ -96,7 +96,13 @@ class HeadMaintainer {
     } else if (upgrade && (downrevs.empty() || heads_in_down == 0)) {
       Insert(rev);  // a new branch (or a root)
     } else if (upgrade && downrevs.size() > 1 && heads_in_down > 1) {
-      std::vector<std::string> merged = MinusAncestorsOfOthers(map_, heads_, from, from);
+      std::vector<std::string> merged;
+      for (const std::string& m : MinusAncestorsOfOthers(map_, heads_, from, from)) {
+        // Alembic 1.8 also tries to delete a parent that is implied by
+        // another parent rather than stored, and crashes (KeyError); only
+        // rows that exist can be merged away.
+        if (Contains(heads_, m)) merged.push_back(m);
+      }
       for (size_t i = 0; i + 1 < merged.size(); ++i) Delete(merged[i]);
       Update(merged.back(), to.front());
     } else if (!upgrade && Contains(heads_, rev) && downrevs.size() > 1) {

@@ -425,7 +425,23 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
       }
     }
   }
-  if (todo_count != 0) throw RevisionError("internal error: topological sort left revisions unvisited");
+  if (todo_count != 0) {
+    // Alembic 1.8 fails an assertion here (a range whose revisions are not
+    // all reachable from its heads through normalized dependencies, e.g.
+    // `history -r X:` with depends_on). List the rest newest first: each
+    // once none of its remaining descendants is left.
+    while (todo_count != 0) {
+      for (size_t i = n; i-- > 0;) {
+        if (!todo[i]) continue;
+        bool blocked = false;
+        for (int c : map.node(static_cast<int>(i)).all_nextrev) blocked = blocked || todo[c];
+        if (blocked) continue;
+        output.push_back(static_cast<int>(i));
+        todo[i] = 0;
+        --todo_count;
+      }
+    }
+  }
   return output;
 }
 
