@@ -27,4 +27,4 @@ step "retort -c $config upgrade base:heads --sql"
 build/retort -c "$config" upgrade base:heads --sql
 
 step "prove the chain on a throwaway database"
-echo "(retort verify --ephemeral: in progress)"  # QUICKSTART-VERIFY: becomes build/retort -c "$config" verify --ephemeral
+build/retort -c "$config" verify --ephemeral
