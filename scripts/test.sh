@@ -36,7 +36,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 eval "$(scripts/pg_throwaway.sh start)"
-export RETORT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"
+# Over TCP (the server also has a unix socket in $PGHOST): the end-to-end tests check
+# the client address that retort records, and any local user can reach it.
+export RETORT_TEST_DATABASE_URL="host=127.0.0.1 port=$PGPORT user=postgres dbname=postgres"
 # Tests get the server only through RETORT_TEST_DATABASE_URL, so that a test of
 # "no database configured" cannot silently reach this one through libpq's PG* variables.
 unset PGHOST PGPORT PGUSER PGDATABASE
