@@ -6,6 +6,16 @@ Standard library only; nothing here imports Alembic.
     write_alembic_project(root, revs) -> dir holding alembic.ini (== root)
     write_retort_project(root, revs)  -> dir holding retort.yaml (== root)
 
+By default the Alembic project's env.py supports offline (--sql) mode only
+(the differential test). ``write_alembic_project(..., online=True)`` writes an
+env.py for online mode instead: it connects to the SQLAlchemy URL in the
+environment variable ``url_env`` (default ALEMBIC_DATABASE_URL) and runs with
+``transaction_per_migration=True``; ``version_table`` and
+``version_table_schema`` are passed to ``context.configure`` (the same two
+keywords of ``write_retort_project`` go to retort.yaml). Every revision's
+upgrade creates table ``t_<id> (id int)`` and its downgrade drops it, for both
+tools.
+
 Both layouts name each revision ``<id>_<slug>`` (``<id>_<slug>.py`` for
 Alembic, a folder ``<id>_<slug>/`` for retort) with the same slug, so the
 lexical order of the revision files is the same for both tools.
@@ -133,6 +143,34 @@ with context.begin_transaction():
     context.run_migrations()
 '''
 
+_ENV_PY_ONLINE = '''\
+"""env.py for online mode: the URL comes from ${url_env}."""
+import os
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+
+if context.is_offline_mode():
+    raise RuntimeError("this env.py supports online mode only")
+
+engine = create_engine(os.environ[{url_env!r}], poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        transaction_per_migration=True,
+        version_table={version_table!r},
+        version_table_schema={version_table_schema!r},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+'''
+
 _REVISION_PY = '''\
 """{message}
 
@@ -160,15 +198,30 @@ def downgrade():
 '''
 
 
-def write_alembic_project(root: Path, revs: list[Rev]) -> Path:
-    """Write alembic.ini, env.py and versions/<id>_<slug>.py under root; return root."""
+def write_alembic_project(root: Path, revs: list[Rev], *, online: bool = False,
+                          url_env: str = "ALEMBIC_DATABASE_URL",
+                          version_table: str = "alembic_version",
+                          version_table_schema: str | None = None) -> Path:
+    """Write alembic.ini, env.py and versions/<id>_<slug>.py under root; return root.
+
+    online=False: the offline-only env.py of the differential test (the other
+    keywords must keep their defaults). online=True: see the module docstring.
+    """
     _check(revs)
+    if not online and (url_env != "ALEMBIC_DATABASE_URL" or version_table != "alembic_version"
+                       or version_table_schema is not None):
+        raise ValueError("url_env/version_table/version_table_schema need online=True")
     root = Path(root).resolve()
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     (root / "alembic.ini").write_text(
         _ALEMBIC_INI.format(script_location=str(root), url=DB_URL))
-    (root / "env.py").write_text(_ENV_PY)
+    if online:
+        (root / "env.py").write_text(_ENV_PY_ONLINE.format(
+            url_env=url_env, version_table=version_table,
+            version_table_schema=version_table_schema))
+    else:
+        (root / "env.py").write_text(_ENV_PY)
     for r in revs:
         (versions / f"{_stem(r)}.py").write_text(_REVISION_PY.format(
             message=r.message,
@@ -191,13 +244,23 @@ def _ylist(items: list[str]) -> str:
     return "[" + ", ".join(_yq(i) for i in items) + "]"
 
 
-def write_retort_project(root: Path, revs: list[Rev]) -> Path:
-    """Write retort.yaml and versions/<id>_<slug>/ folders under root; return root."""
+def write_retort_project(root: Path, revs: list[Rev], *,
+                         version_table: str = "alembic_version",
+                         version_table_schema: str | None = None) -> Path:
+    """Write retort.yaml and versions/<id>_<slug>/ folders under root; return root.
+
+    With the defaults retort.yaml is only ``version_locations: [versions]``.
+    """
     _check(revs)
     root = Path(root).resolve()
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
-    (root / "retort.yaml").write_text("version_locations: [versions]\n")
+    config = "version_locations: [versions]\n"
+    if version_table != "alembic_version":
+        config += f"version_table: {_yq(version_table)}\n"
+    if version_table_schema is not None:
+        config += f"version_table_schema: {_yq(version_table_schema)}\n"
+    (root / "retort.yaml").write_text(config)
     for r in revs:
         d = versions / _stem(r)
         d.mkdir(exist_ok=True)
