@@ -40,19 +40,24 @@ TokenRange SignificantTokens(const std::string& text) {
   return range;
 }
 
+/// Moves (line, column) from byte `from` to byte `to` of `text`.
+void Advance(const std::string& text, size_t from, size_t to, int* line, int* column) {
+  for (size_t i = from; i < to && i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++*line;
+      *column = 1;
+    } else if (!IsContinuationByte(c)) {
+      ++*column;
+    }
+  }
+}
+
 }  // namespace
 
 std::pair<int, int> LineColumnOfByte(const std::string& text, size_t byte_offset) {
   int line = 1, column = 1;
-  for (size_t i = 0; i < byte_offset && i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '\n') {
-      ++line;
-      column = 1;
-    } else if (!IsContinuationByte(c)) {
-      ++column;
-    }
-  }
+  Advance(text, 0, byte_offset, &line, &column);
   return {line, column};
 }
 
@@ -81,6 +86,10 @@ std::vector<StatementSpan> SplitStatements(const std::string& sql) {
     throw SqlSyntaxError(split.error->message, line, column);
   }
   std::vector<StatementSpan> out;
+  // Positions advance from the previous statement's, so a script of many
+  // statements is read once, not once per statement.
+  size_t position_byte = 0;
+  int line = 1, column = 1;
   for (int i = 0; i < split.n_stmts; ++i) {
     const PgQuerySplitStmt* s = split.stmts[i];
     std::string raw = sql.substr(static_cast<size_t>(s->stmt_location), static_cast<size_t>(s->stmt_len));
@@ -90,7 +99,10 @@ std::vector<StatementSpan> SplitStatements(const std::string& sql) {
     span.begin = static_cast<size_t>(s->stmt_location) + static_cast<size_t>(tokens.begin);
     span.end = static_cast<size_t>(s->stmt_location) + static_cast<size_t>(tokens.end);
     span.text = sql.substr(span.begin, span.end - span.begin);
-    std::tie(span.line, span.column) = LineColumnOfByte(sql, span.begin);
+    Advance(sql, position_byte, span.begin, &line, &column);
+    position_byte = span.begin;
+    span.line = line;
+    span.column = column;
     out.push_back(std::move(span));
   }
   return out;
