@@ -14,7 +14,7 @@ namespace retort {
 namespace {
 
 int RunBranches(const GlobalOptions& global, bool verbose) {
-  Project project = LoadProject(global);
+  Project project = LoadProject(global, /*with_sql=*/false);
   const RevisionMap& map = *project.map;
   RevisionErrorWording wording;
   wording.start = "base";

@@ -12,7 +12,6 @@
 #include "retort/cli/connect.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
-#include "retort/config/project_file.h"
 #include "retort/script/checksum.h"
 
 namespace retort {
@@ -61,7 +60,7 @@ int RunCheck(const GlobalOptions& global) {
       continue;
     }
     if (it->second != RevisionChecksum(s)) {
-      findings.push_back({"edited-history", s.revision.id, DisplayPath(s.dir),
+      findings.push_back({"edited-history", s.revision.id, s.shown_dir,
                           "revision " + s.revision.id + " was applied, but its files changed since "
                               "(SHA-256 differs from the one recorded when it ran)",
                           "restore the files as they were applied, and put the change in a new "

@@ -22,7 +22,7 @@ struct CurrentOptions {
 };
 
 int RunCurrent(const GlobalOptions& global, const CurrentOptions& o) {
-  Project project = LoadProject(global);
+  Project project = LoadProject(global, /*with_sql=*/false);
   const RevisionMap& map = *project.map;
   std::unique_ptr<Database> db = ConnectDatabase(global, project.config);
   std::vector<std::string> rows = db->ReadHeads();

@@ -18,7 +18,7 @@ struct HeadsOptions {
 };
 
 int RunHeads(const GlobalOptions& global, const HeadsOptions& o) {
-  Project project = LoadProject(global);
+  Project project = LoadProject(global, /*with_sql=*/false);
   const RevisionMap& map = *project.map;
   // Without --resolve-dependencies a head is "nothing has it as down_revision"
   // (so effective heads show); with it, only revisions nothing depends on.

@@ -36,7 +36,7 @@ int RunHistory(const GlobalOptions& global, const HistoryOptions& o) {
     base = parts[0];
     head = parts[1];
   }
-  Project project = LoadProject(global);
+  Project project = LoadProject(global, /*with_sql=*/false);
   const RevisionMap& map = *project.map;
   // -i and "current" in the range read the version table (never create it).
   std::vector<std::string> rows;

@@ -15,7 +15,7 @@ namespace retort {
 namespace {
 
 int RunShow(const GlobalOptions& global, const std::string& rev) {
-  Project project = LoadProject(global);
+  Project project = LoadProject(global, /*with_sql=*/false);
   const RevisionMap& map = *project.map;
   std::vector<RevRef> revs;
   if (rev == "current") {

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "retort/common/text.h"
-#include "retort/config/project_file.h"
 #include "retort/output/offline_sql.h"
 #include "retort/plan/planner.h"
 #include "retort/sql/statement_splitter.h"
@@ -39,10 +38,10 @@ std::vector<std::string> StepStatements(const Project& project, const PlannedSte
   const Script& s = project.script(*project.map->FindId(step.revision));
   const bool up = step.kind == PlannedStep::Kind::kUpgrade;
   if (!up && !s.has_downgrade) {
-    throw ProjectError(DisplayPath(s.dir) + ": revision " + step.revision + " has no downgrade.sql",
+    throw ProjectError(s.shown_dir + ": revision " + step.revision + " has no downgrade.sql",
                        "write downgrade.sql: the exact inverse of upgrade.sql");
   }
-  const std::string path = DisplayPath(up ? s.upgrade_path : s.downgrade_path);
+  const std::string path = s.ShownSqlPath(up);
   try {
     std::vector<std::string> out;
     for (const StatementSpan& span : SplitStatements(up ? s.upgrade_sql : s.downgrade_sql)) {
@@ -50,7 +49,7 @@ std::vector<std::string> StepStatements(const Project& project, const PlannedSte
     }
     return out;
   } catch (const SqlSyntaxError& e) {
-    throw ProjectError(path + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) +
+    throw ProjectError(s.shown_dir + (up ? "/upgrade.sql:" : "/downgrade.sql:") + std::to_string(e.line()) + ":" + std::to_string(e.column()) +
                        ": " + e.what());
   }
 }

@@ -11,7 +11,6 @@
 #include "retort/cli/connect.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
-#include "retort/config/project_file.h"
 #include "retort/output/offline_sql.h"
 #include "retort/plan/planner.h"
 #include "retort/sql/statement_splitter.h"
@@ -48,10 +47,10 @@ nlohmann::json StepJson(const Project& project, const PlannedStep& step, bool wi
         stmts.push_back({{"line", span.line}, {"sql", span.text}});
       }
     } catch (const SqlSyntaxError& e) {
-      throw ProjectError(DisplayPath(up ? s.upgrade_path : s.downgrade_path) + ":" + std::to_string(e.line()) +
+      throw ProjectError(s.ShownSqlPath(up) + ":" + std::to_string(e.line()) +
                          ":" + std::to_string(e.column()) + ": " + e.what());
     }
-    j["file"] = DisplayPath(up ? s.upgrade_path : s.downgrade_path);
+    j["file"] = s.ShownSqlPath(up);
     j["transactional"] = s.transactional;
     j["statements"] = stmts;
   }

@@ -9,16 +9,17 @@
 namespace retort {
 
 std::string Project::MetadataPath(int node) const {
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::absolute(script(node).metadata_path, ec);
-  return ec ? script(node).metadata_path : p.lexically_normal().string();
+  // The loader builds it from the normalised absolute version location.
+  return script(node).metadata_path;
 }
 
-Project LoadProject(const GlobalOptions& global) {
+Project LoadProject(const GlobalOptions& global, bool with_sql) {
   Project project;
   EnvLookup env = ProcessEnv();
   project.config = LoadConfig(FindConfigPath(global.config, env), env);
-  project.scripts = LoadScriptDirectory(project.config);
+  LoadOptions options;
+  options.read_sql = with_sql;
+  project.scripts = LoadScriptDirectory(project.config, options);
   std::vector<Revision> revisions;
   revisions.reserve(project.scripts.size());
   for (const Script& s : project.scripts) revisions.push_back(s.revision);

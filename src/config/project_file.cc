@@ -102,8 +102,24 @@ std::string DisplayPath(const std::string& path) {
 
 std::string ReadProjectFile(const std::string& path, const std::string& shown,
                             const std::string& what, std::size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::optional<std::string> text = ReadProjectFileIfExists(path, shown, what, max_bytes);
+  if (!text) {
+    throw ProjectError(shown + ": cannot read " + what + ": " + std::strerror(ENOENT));
+  }
+  return std::move(*text);
+}
+
+std::optional<std::string> ReadProjectFileIfExists(const std::string& path, const std::string& shown,
+                                                   const std::string& what, std::size_t max_bytes) {
+  return ReadProjectFileIfExistsAt(AT_FDCWD, path, shown, what, max_bytes);
+}
+
+std::optional<std::string> ReadProjectFileIfExistsAt(int dir_fd, const std::string& path,
+                                                     const std::string& shown, const std::string& what,
+                                                     std::size_t max_bytes) {
+  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
     throw ProjectError(shown + ": cannot read " + what + ": " +
                        std::strerror(errno));
   }
@@ -112,6 +128,9 @@ std::string ReadProjectFile(const std::string& path, const std::string& shown,
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     throw ProjectError(shown + ": cannot read " + what + ": " +
                        std::strerror(EISDIR));
+  }
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode)) {
+    throw ProjectError(shown + ": not a regular file");
   }
   auto too_large = [&] {
     return ProjectError(
@@ -123,9 +142,10 @@ std::string ReadProjectFile(const std::string& path, const std::string& shown,
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
     throw too_large();
   }
-  // Read in chunks rather than trusting st_size: pipes have none, and a
-  // file may grow while it is read.
+  // Read in chunks rather than trusting st_size alone: a file may grow
+  // while it is read.
   std::string text;
+  if (S_ISREG(st.st_mode)) text.reserve(static_cast<std::size_t>(st.st_size));
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);

@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include "retort/common/text.h"
-#include "retort/config/project_file.h"
 #include "retort/output/listing.h"
 #include "retort/plan/planner.h"
 #include "retort/script/checksum.h"
@@ -128,9 +127,9 @@ RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
 
 void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactional) {
   const std::string& sql = upgrade ? script.upgrade_sql : script.downgrade_sql;
-  const std::string path = DisplayPath(upgrade ? script.upgrade_path : script.downgrade_path);
+  const std::string path = script.ShownSqlPath(upgrade);
   if (!upgrade && !script.has_downgrade) {
-    throw ProjectError(DisplayPath(script.dir) + ": revision " + script.revision.id + " has no downgrade.sql",
+    throw ProjectError(script.shown_dir + ": revision " + script.revision.id + " has no downgrade.sql",
                        "write downgrade.sql: the exact inverse of upgrade.sql");
   }
   // Statement by statement, so a failure names its own statement and line

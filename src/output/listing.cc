@@ -26,7 +26,20 @@ std::string LongDoc(const Revision& rev) {
                Join(rev.down_revisions, ", ") + "\nCreate Date: " + rev.create_date + "\n\n");
 }
 
-std::string Doc(const Revision& rev) { return Split(LongDoc(rev), "\n\n").front(); }
+std::string Doc(const Revision& rev) {
+  // The first paragraph of LongDoc, without building it when the message
+  // itself holds that paragraph (every listing line needs this).
+  size_t start = rev.message.find_first_not_of(" \t\n\r\v\f");
+  if (start == std::string::npos) return Split(LongDoc(rev), "\n\n").front();
+  size_t end = rev.message.find("\n\n", start);
+  if (end == std::string::npos) {
+    // The paragraph ends where the template's blank line follows the
+    // message, unless the message ends in newlines of its own.
+    std::string tail = rev.message.substr(start) + "\n\n";
+    return tail.substr(0, tail.find("\n\n"));
+  }
+  return rev.message.substr(start, end - start);
+}
 
 std::string HeadOnly(const RevisionMap& map, int node, const HeadOnlyOptions& o, bool current) {
   const RevisionNode& n = map.node(node);

@@ -4,6 +4,7 @@
 #include "retort/revision/revision_map.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "retort/common/error.h"
 #include "retort/common/text.h"
@@ -21,9 +22,7 @@ void AddUnique(std::vector<int>& v, int x) {
 }
 
 void AddLabels(RevisionNode& n, const std::vector<std::string>& labels) {
-  for (const std::string& l : labels) {
-    if (!n.HasLabel(l)) n.branch_labels.push_back(l);
-  }
+  n.branch_labels.insert(n.branch_labels.end(), labels.begin(), labels.end());
 }
 
 }  // namespace
@@ -37,8 +36,8 @@ RevisionMap::RevisionMap(std::vector<Revision> revisions) {
   }
   Validate();
   ResolveEdges();
+  DetectCycles();  // before anything that needs a topological order
   NormalizeDependencies();
-  DetectCycles();
   PropagateBranchLabels();
 }
 
@@ -135,26 +134,60 @@ void RevisionMap::ResolveEdges() {
 }
 
 void RevisionMap::NormalizeDependencies() {
-  // A dependency already implied by an ancestor's dependency is dropped, so
-  // the "down" edges of a revision are only the ones it adds (Alembic's
-  // _normalize_depends_on).
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    RevisionNode& node = nodes_[i];
-    if (node.resolved_deps.empty()) {
-      node.normalized_down = node.versioned_down;
-      continue;
-    }
-    std::vector<char> drop(nodes_.size(), 0);
-    for (int a : Iterate({static_cast<int>(i)}, Edge::kVersionedDown, false)) {
-      if (a == static_cast<int>(i)) continue;
-      for (int d : nodes_[a].resolved_deps) drop[d] = 1;
-    }
+  // A dependency already declared by a (down_revision) ancestor is dropped,
+  // so the "down" edges of a revision are only the ones it adds (Alembic's
+  // _normalize_depends_on). Instead of walking every ancestor of every
+  // revision that has dependencies (quadratic on long chains), one pass in
+  // topological order carries, per revision, the set of dependency targets
+  // its ancestors declared, as a bitset over the distinct targets.
+  const size_t n = nodes_.size();
+  std::vector<int> target_index(n, -1);
+  size_t targets = 0;
+  for (const RevisionNode& node : nodes_) {
     for (int d : node.resolved_deps) {
-      if (!drop[d]) node.normalized_deps.push_back(d);
+      if (target_index[d] < 0) target_index[d] = static_cast<int>(targets++);
     }
-    node.normalized_down = node.versioned_down;
-    for (int d : node.normalized_deps) AddUnique(node.normalized_down, d);
   }
+  for (RevisionNode& node : nodes_) node.normalized_down = node.versioned_down;
+  if (targets == 0) return;
+  const size_t words = (targets + 63) / 64;
+  std::vector<std::uint64_t> inherited(n * words, 0);  // declared by proper ancestors
+  for (int i : TopologicalOrder()) {
+    RevisionNode& node = nodes_[i];
+    std::uint64_t* mine = &inherited[static_cast<size_t>(i) * words];
+    for (int d : node.resolved_deps) {
+      const size_t t = static_cast<size_t>(target_index[d]);
+      if (!(mine[t / 64] >> (t % 64) & 1u)) {
+        node.normalized_deps.push_back(d);
+        AddUnique(node.normalized_down, d);
+      }
+    }
+    for (int child : node.nextrev) {
+      std::uint64_t* theirs = &inherited[static_cast<size_t>(child) * words];
+      for (size_t w = 0; w < words; ++w) theirs[w] |= mine[w];
+      for (int d : node.resolved_deps) {
+        const size_t t = static_cast<size_t>(target_index[d]);
+        theirs[t / 64] |= std::uint64_t{1} << (t % 64);
+      }
+    }
+  }
+}
+
+std::vector<int> RevisionMap::TopologicalOrder() const {
+  // Kahn's algorithm over down_revision edges: parents before children.
+  std::vector<int> pending(nodes_.size(), 0);
+  std::vector<int> order;
+  order.reserve(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    pending[i] = static_cast<int>(nodes_[i].versioned_down.size());
+    if (pending[i] == 0) order.push_back(static_cast<int>(i));
+  }
+  for (size_t k = 0; k < order.size(); ++k) {
+    for (int child : nodes_[order[k]].nextrev) {
+      if (--pending[child] == 0) order.push_back(child);
+    }
+  }
+  return order;
 }
 
 void RevisionMap::DetectCycles() {
@@ -190,15 +223,34 @@ void RevisionMap::PropagateBranchLabels() {
   // Alembic's _add_branches: a label covers every descendant of the revision
   // that declares it, then runs down from the last descendant visited until a
   // branch point or merge point, so an unbranched line shares one label.
-  for (size_t i = 0; i < nodes_.size(); ++i) {
+  // `stamp` marks the nodes that already got the current revision's labels
+  // (labels are unique to one revision, so no other check is needed).
+  const size_t n = nodes_.size();
+  std::vector<int> stamp(n, -1);
+  std::vector<int> todo;
+  for (size_t i = 0; i < n; ++i) {
     const std::vector<std::string> labels = nodes_[i].rev.branch_labels;
     if (labels.empty()) continue;
-    AddLabels(nodes_[i], labels);
-    std::vector<int> desc = Iterate({static_cast<int>(i)}, Edge::kNext, false);
-    for (int d : desc) AddLabels(nodes_[d], labels);
-    int parent = desc.back();
+    const int group = static_cast<int>(i);
+    auto give = [&](int node) {
+      if (stamp[node] == group) return;
+      stamp[node] = group;
+      AddLabels(nodes_[node], labels);
+    };
+    // Same visiting order as Iterate(..., kNext): depth first, last child first.
+    int last = group;
+    todo.assign(1, group);
+    while (!todo.empty()) {
+      int r = todo.back();
+      todo.pop_back();
+      if (stamp[r] == group) continue;
+      give(r);
+      last = r;
+      for (int next : nodes_[r].nextrev) todo.push_back(next);
+    }
+    int parent = last;
     while (!nodes_[parent].is_real_branch_point() && !nodes_[parent].is_merge_point()) {
-      AddLabels(nodes_[parent], labels);
+      give(parent);
       if (nodes_[parent].versioned_down.empty()) break;
       parent = nodes_[parent].versioned_down.front();
     }

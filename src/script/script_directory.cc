@@ -1,14 +1,21 @@
 #include "retort/script/script_directory.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <map>
-#include <system_error>
+#include <memory>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "retort/common/error.h"
 #include "retort/config/project_file.h"
 #include "retort/config/yaml_document.h"
+#include "retort/script/migration_yaml_fast.h"
 
 namespace retort {
 namespace {
@@ -201,120 +208,111 @@ Script ParseMigration(const std::string& path, const std::string& text,
   return script;
 }
 
-/// The status of `path` following symlinks; throws on anything but "it
-/// does not exist" (a symlink loop gives ELOOP here instead of a hang).
-fs::file_status StatusOf(const fs::path& path) {
-  std::error_code ec;
-  fs::file_status status = fs::status(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory) {
-    throw ProjectError(DisplayPath(path.string()) + ": cannot read: " + ec.message());
-  }
-  return status;
-}
-
-/// Reads a file of a revision folder; nullopt if it does not exist.
-std::optional<std::string> ReadRevisionFile(const fs::path& path) {
-  fs::file_status status = StatusOf(path);
-  if (!fs::exists(status)) return std::nullopt;
-  const std::string shown = DisplayPath(path.string());
-  if (!fs::is_regular_file(status)) {
-    throw ProjectError(shown + ": not a regular file");
-  }
-  return ReadProjectFile(path.string(), shown, "file");
-}
-
 /// One folder found in a version location.
 struct Folder {
   std::string name;
-  fs::path path;
+  std::string path;   ///< absolute
+  std::string shown;  ///< as messages show it
   std::size_t location;
+  int dir_fd;         ///< the open version location (for openat)
 };
+
+using DirHandle = std::unique_ptr<DIR, int (*)(DIR*)>;
 
 const char kFolderHint[] =
     "a revision is a folder <id>_<slug>/ holding migration.yaml, upgrade.sql "
     "and downgrade.sql";
 
-void ListLocation(const Config& config, std::size_t index,
-                  std::vector<Folder>& folders) {
-  fs::path dir = (fs::path(config.script_location) / config.version_locations[index])
-                     .lexically_normal();
-  const std::string shown = DisplayPath(dir.string());
+Error MissingFile(const std::string& shown) {
+  return ProjectError(shown + ": file not found",
+                      std::string(kFolderHint) + " (downgrade.sql may come later)");
+}
+
+/// Lists the revision folders of one version location with readdir (the
+/// entry type usually comes with the name: no stat per entry).
+void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& folders,
+                  std::vector<DirHandle>& open_dirs) {
+  const std::string dir =
+      (fs::path(config.script_location) / config.version_locations[index]).lexically_normal().string();
+  const std::string shown = DisplayPath(dir);
   const std::string fix =
       config.config_path.empty()
           ? std::string("create it")
           : "create it, or fix version_locations in " + DisplayPath(config.config_path);
-  fs::file_status status = StatusOf(dir);
-  if (!fs::exists(status)) {
-    throw ProjectError(shown + ": version location does not exist", fix);
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) throw ProjectError(shown + ": version location does not exist", fix);
+    throw ProjectError(shown + ": cannot read: " + std::strerror(errno));
   }
-  if (!fs::is_directory(status)) {
-    throw ProjectError(shown + ": version location is not a folder", fix);
-  }
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::path path = it->path();
-    const std::string name = path.filename().string();
+  if (!S_ISDIR(st.st_mode)) throw ProjectError(shown + ": version location is not a folder", fix);
+  DirHandle d(::opendir(dir.c_str()), &::closedir);
+  if (!d) throw ProjectError(shown + ": cannot read version location: " + std::strerror(errno));
+  const int dir_fd = ::dirfd(d.get());
+  const std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+  const std::string shown_base = shown.empty() || shown.back() == '/' ? shown : shown + "/";
+  errno = 0;
+  while (const dirent* entry = ::readdir(d.get())) {
+    const std::string name = entry->d_name;
     // Alembic projects carry __pycache__ next to their revisions.
     if (name.empty() || name[0] == '.' || name == "__pycache__") continue;
-    fs::file_status entry_status = StatusOf(path);
-    if (fs::is_directory(entry_status)) {
-      folders.push_back(Folder{name, path, index});
-    } else if (fs::is_regular_file(entry_status)) {
-      const std::string ext = path.extension().string();
-      if (ext == ".py" || ext == ".sql") {
-        throw ProjectError(DisplayPath(path.string()) +
-                               ": a " + ext + " file directly in a version location",
-                           std::string(kFolderHint) +
-                               "; move it into one (retort does not run "
-                               "Alembic's .py revisions)");
+    const std::string path = base + name;
+    unsigned char type = entry->d_type;
+    if (type == DT_UNKNOWN || type == DT_LNK) {
+      // Follow symlinks; a loop gives ELOOP here rather than a hang.
+      struct stat target;
+      if (::stat(path.c_str(), &target) != 0) {
+        if (errno == ENOENT) throw ProjectError(shown_base + name + ": cannot read: broken symbolic link");
+        throw ProjectError(shown_base + name + ": cannot read: " + std::strerror(errno));
       }
-    } else if (!fs::exists(entry_status)) {
-      throw ProjectError(DisplayPath(path.string()) +
-                         ": cannot read: broken symbolic link");
+      type = S_ISDIR(target.st_mode) ? DT_DIR : S_ISREG(target.st_mode) ? DT_REG : DT_UNKNOWN;
     }
+    if (type == DT_DIR) {
+      folders.push_back(Folder{name, path, shown_base + name, index, dir_fd});
+    } else if (type == DT_REG) {
+      const std::string ext = fs::path(name).extension().string();
+      if (ext == ".py" || ext == ".sql") {
+        throw ProjectError(shown_base + name + ": a " + ext + " file directly in a version location",
+                           std::string(kFolderHint) +
+                               "; move it into one (retort does not run Alembic's .py revisions)");
+      }
+    }
+    errno = 0;
   }
-  if (ec) {
-    throw ProjectError(shown + ": cannot read version location: " + ec.message());
-  }
+  if (errno != 0) throw ProjectError(shown + ": cannot read version location: " + std::strerror(errno));
+  open_dirs.push_back(std::move(d));
 }
 
-/// Loads one revision folder; `where` receives "<path>:<line>:<column>" of
-/// its id, for the duplicate-id message.
-Script LoadFolder(const Folder& folder, std::string& where) {
-  const fs::path meta = folder.path / "migration.yaml";
-  const fs::path up = folder.path / "upgrade.sql";
-  const fs::path down = folder.path / "downgrade.sql";
-  auto missing = [](const fs::path& path) {
-    return ProjectError(DisplayPath(path.string()) + ": file not found",
-                        std::string(kFolderHint) +
-                            " (downgrade.sql may come later)");
-  };
-  std::optional<std::string> meta_text = ReadRevisionFile(meta);
-  if (!meta_text) throw missing(meta);
+/// "<path>:<line>:<column>" of a revision's id, from the slow parser (only
+/// needed for messages, which are rare).
+std::string IdWhere(const Folder& folder, const std::string& text) {
   ParseExtras extras;
-  Script script = ParseMigration(DisplayPath(meta.string()), *meta_text, &extras);
+  ParseMigration(folder.shown + "/migration.yaml", text, &extras);
+  return extras.revision_where;
+}
+
+/// Loads one revision folder's migration.yaml (and, when asked, its SQL).
+Script LoadFolder(const Folder& folder, bool read_sql, std::string& metadata_text) {
+  const std::string meta = folder.path + "/migration.yaml";
+  const std::string meta_shown = folder.shown + "/migration.yaml";
+  std::optional<std::string> text =
+      ReadProjectFileIfExistsAt(folder.dir_fd, folder.name + "/migration.yaml", meta_shown, "file");
+  if (!text) throw MissingFile(meta_shown);
+  std::optional<Script> fast = ParseMigrationYamlFast(meta_shown, *text);
+  Script script = fast ? std::move(*fast) : ParseMigration(meta_shown, *text, nullptr);
   const std::string& id = script.revision.id;
   if (folder.name != id && folder.name.rfind(id + "_", 0) != 0) {
-    throw ProjectError(extras.revision_where + ": revision '" + id +
+    throw ProjectError(IdWhere(folder, *text) + ": revision '" + id +
                            "' does not match its folder name '" + folder.name + "'",
                        "rename the folder to " + id + " or " + id +
                            "_<slug>: the folder name starts with the id");
   }
-  where = extras.revision_where;
-  std::optional<std::string> up_text = ReadRevisionFile(up);
-  if (!up_text) throw missing(up);
-  std::optional<std::string> down_text = ReadRevisionFile(down);
-
-  script.dir = folder.path.string();
-  script.metadata_path = meta.string();
-  script.upgrade_path = up.string();
-  script.upgrade_sql = std::move(*up_text);
-  script.has_downgrade = down_text.has_value();
-  if (down_text) {
-    script.downgrade_path = down.string();
-    script.downgrade_sql = std::move(*down_text);
-  }
+  script.dir = folder.path;
+  script.shown_dir = folder.shown;
+  script.metadata_path = meta;
+  script.upgrade_path = folder.path + "/upgrade.sql";
+  script.downgrade_path = folder.path + "/downgrade.sql";
+  if (read_sql) ReadScriptSql(script);
+  metadata_text = std::move(*text);
   return script;
 }
 
@@ -339,10 +337,25 @@ Script ParseMigrationYaml(const std::string& path, const std::string& text) {
   return ParseMigration(path, text, nullptr);
 }
 
-std::vector<Script> LoadScriptDirectory(const Config& config) {
+void ReadScriptSql(Script& script) {
+  if (script.sql_loaded) return;
+  const std::string shown_dir = script.shown_dir.empty() ? DisplayPath(script.dir) : script.shown_dir;
+  std::optional<std::string> up =
+      ReadProjectFileIfExists(script.upgrade_path, shown_dir + "/upgrade.sql", "file");
+  if (!up) throw MissingFile(shown_dir + "/upgrade.sql");
+  std::optional<std::string> down =
+      ReadProjectFileIfExists(script.downgrade_path, shown_dir + "/downgrade.sql", "file");
+  script.upgrade_sql = std::move(*up);
+  script.has_downgrade = down.has_value();
+  script.downgrade_sql = down ? std::move(*down) : std::string();
+  script.sql_loaded = true;
+}
+
+std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions& options) {
   std::vector<Folder> folders;
+  std::vector<DirHandle> open_dirs;
   for (std::size_t i = 0; i < config.version_locations.size(); ++i) {
-    ListLocation(config, i, folders);
+    ListLocation(config, i, folders, open_dirs);
   }
   std::stable_sort(folders.begin(), folders.end(),
                    [](const Folder& a, const Folder& b) {
@@ -351,18 +364,41 @@ std::vector<Script> LoadScriptDirectory(const Config& config) {
                      if (a.name != b.name) return a.name < b.name;
                      return a.location < b.location;
                    });
-  std::vector<Script> scripts;
-  std::map<std::string, std::string> where_by_id;
-  for (const Folder& folder : folders) {
-    std::string where;
-    Script script = LoadFolder(folder, where);
-    auto [it, inserted] = where_by_id.emplace(script.revision.id, where);
+  // Folders are independent: large projects read and parse them on a few
+  // threads. Errors are kept per folder and the first in folder order is
+  // thrown, so the message is the same as a sequential load's.
+  const std::size_t n = folders.size();
+  std::vector<Script> scripts(n);
+  std::vector<std::string> texts(n);
+  std::vector<std::exception_ptr> errors(n);
+  auto load_range = [&](std::size_t worker, std::size_t workers) {
+    for (std::size_t i = worker; i < n; i += workers) {
+      try {
+        scripts[i] = LoadFolder(folders[i], options.read_sql, texts[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  const std::size_t workers =
+      n < 256 ? 1 : std::min<std::size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(load_range, w, workers);
+  load_range(0, workers);
+  for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  std::unordered_map<std::string, std::size_t> index_by_id;
+  index_by_id.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [it, inserted] = index_by_id.emplace(scripts[i].revision.id, i);
     if (!inserted) {
-      throw ProjectError(where + ": duplicate revision id '" + script.revision.id +
-                             "' (also declared at " + it->second + ")",
+      throw ProjectError(IdWhere(folders[i], texts[i]) + ": duplicate revision id '" +
+                             scripts[i].revision.id + "' (also declared at " +
+                             IdWhere(folders[it->second], texts[it->second]) + ")",
                          "give one of them a new id, and its folder the same name");
     }
-    scripts.push_back(std::move(script));
   }
   return scripts;
 }

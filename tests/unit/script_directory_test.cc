@@ -309,7 +309,8 @@ TEST_F(ScriptDirectoryTest, ReadsFoldersInLexicalOrder) {
   EXPECT_EQ("m b", b.revision.message);
 
   EXPECT_FALSE(scripts[0].has_downgrade);
-  EXPECT_EQ("", scripts[0].downgrade_path);
+  // The path says where the file belongs; has_downgrade says it is missing.
+  EXPECT_EQ((dir_.path() / "versions/a1/downgrade.sql").string(), scripts[0].downgrade_path);
   EXPECT_EQ("", scripts[0].downgrade_sql);
 }
 
@@ -372,7 +373,7 @@ TEST_F(ScriptDirectoryTest, MissingFiles) {
             " (downgrade.sql may come later)",
             LoadError());
   dir_.Mkdir("versions/a1_x/upgrade.sql");
-  EXPECT_EQ("versions/a1_x/upgrade.sql: not a regular file", LoadError());
+  EXPECT_EQ("versions/a1_x/upgrade.sql: cannot read file: Is a directory", LoadError());
 }
 
 TEST_F(ScriptDirectoryTest, FolderNameMustStartWithTheId) {
@@ -429,7 +430,7 @@ TEST_F(ScriptDirectoryTest, SymlinkLoopsAreErrorsNotHangs) {
   fs::create_directory_symlink("..", dir_.path() / "versions/a1/up");
   fs::remove(dir_.path() / "versions/a1/upgrade.sql");
   fs::create_symlink("upgrade.sql", dir_.path() / "versions/a1/upgrade.sql");
-  EXPECT_EQ("versions/a1/upgrade.sql: cannot read: Too many levels of symbolic links",
+  EXPECT_EQ("versions/a1/upgrade.sql: cannot read file: Too many levels of symbolic links",
             LoadError());
   fs::remove(dir_.path() / "versions/a1/upgrade.sql");
   dir_.Write("versions/a1/upgrade.sql", "SELECT 1;\n");

@@ -24,7 +24,9 @@ struct Project {
 
 /// Loads retort.yaml (from -c, RETORT_CONFIG or ./retort.yaml), every
 /// revision folder, and validates the graph. Throws ProjectError (exit 3).
-Project LoadProject(const GlobalOptions& global);
+/// `with_sql` = false reads only each migration.yaml (for listings, which
+/// never look at the SQL: this is most of their cost on large projects).
+Project LoadProject(const GlobalOptions& global, bool with_sql = true);
 
 /// Runs `fn`; a RevisionError becomes a ProjectError (exit 3) worded the way
 /// Alembic's command layer words it (_catch_revision_errors).

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace retort {
@@ -21,6 +22,18 @@ std::string DisplayPath(const std::string& path);
 std::string ReadProjectFile(const std::string& path, const std::string& shown,
                             const std::string& what,
                             std::size_t max_bytes = kMaxProjectFileBytes);
+
+/// ReadProjectFile, but nullopt when the file does not exist (one open,
+/// no separate stat: the loader reads thousands of these).
+std::optional<std::string> ReadProjectFileIfExists(const std::string& path, const std::string& shown,
+                                                   const std::string& what,
+                                                   std::size_t max_bytes = kMaxProjectFileBytes);
+
+/// The same, with `path` relative to the open directory `dir_fd` (openat):
+/// the kernel then resolves one short path instead of a long one per file.
+std::optional<std::string> ReadProjectFileIfExistsAt(int dir_fd, const std::string& path,
+                                                     const std::string& shown, const std::string& what,
+                                                     std::size_t max_bytes = kMaxProjectFileBytes);
 
 /// Throws ProjectError "<shown>:<line>:<column>: ..." at the first NUL byte
 /// or invalid UTF-8 sequence (overlong forms, surrogates and code points

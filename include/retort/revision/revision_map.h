@@ -115,6 +115,8 @@ class RevisionMap {
   void Validate();
   void ResolveEdges();
   void NormalizeDependencies();
+  /// Every node, parents (by down_revision) before children.
+  std::vector<int> TopologicalOrder() const;
   void DetectCycles();
   void PropagateBranchLabels();
   std::string Where(const Revision& r, int line) const;

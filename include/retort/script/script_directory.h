@@ -30,6 +30,15 @@ Script ParseMigrationYaml(const std::string& path, const std::string& text);
 /// The folder is named <id> or <id>_<slug>, and an id is declared once.
 /// Script paths are absolute; Revision::source is the path as shown to
 /// the user (DisplayPath). Throws ProjectError.
-std::vector<Script> LoadScriptDirectory(const Config& config);
+struct LoadOptions {
+  /// Also read upgrade.sql and downgrade.sql (listings need only metadata;
+  /// ReadScriptSql loads them later).
+  bool read_sql = true;
+};
+std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions& options = {});
+
+/// Reads a script's upgrade.sql (required) and downgrade.sql (optional) if
+/// not read yet. Throws ProjectError naming the file.
+void ReadScriptSql(Script& script);
 
 }  // namespace retort
