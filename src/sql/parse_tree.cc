@@ -153,7 +153,12 @@ std::string QualifiedName(const SqlObject& object) {
     return object.schema.empty() ? name : object.schema + "." + name;
   };
   if (object.kind == "column") return qualify(object.name) + "." + object.column;
-  if (!object.table.empty() && object.kind != "index") return object.name + " on " + qualify(object.table);
+  // An index lives in its table's schema under its own name; CREATE INDEX
+  // may leave the name to the server.
+  if (object.kind == "index" && !object.name.empty()) return qualify(object.name);
+  if (!object.table.empty()) {
+    return (object.name.empty() ? "(unnamed)" : object.name) + " on " + qualify(object.table);
+  }
   return qualify(object.name);
 }
 

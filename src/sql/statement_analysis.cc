@@ -106,11 +106,19 @@ void HandleNoChange(const Json&, Context& ctx) {
   ctx.out->changes_something = false;
 }
 
+// A node type this analysis does not know.
 void HandleOpaque(const Json& body, Context& ctx) {
   MarkOpaque(ctx.out);
   if (const Json* relation = Field(body, "relation")) {
     ctx.Lock(LockLevel::kAccessExclusive, ObjectFromRangeVar(*relation, "table"));
   }
+}
+
+// EXECUTE of a prepared statement, CALL of a procedure: code we cannot see
+// runs now, and may do and lock anything.
+void HandleUnseenCode(const Json&, Context& ctx) {
+  MarkOpaque(ctx.out);
+  RaiseLock(ctx.out, LockLevel::kAccessExclusive, "");
 }
 
 // --- maintenance, locks, transactions ----------------------------------------------
@@ -233,8 +241,8 @@ const HandlerMap& Handlers() {
         {"PrepareStmt", HandleNoChange},
         {"ClosePortalStmt", HandleNoChange},
         {"FetchStmt", HandleNoChange},
-        {"ExecuteStmt", HandleOpaque},
-        {"CallStmt", HandleOpaque},
+        {"ExecuteStmt", HandleUnseenCode},
+        {"CallStmt", HandleUnseenCode},
     };
     AddDdlHandlers(&handlers);
     return handlers;

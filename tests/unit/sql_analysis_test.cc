@@ -116,7 +116,10 @@ TEST(SqlAnalysisStub, OpaqueWhenWeCannotLookInside) {
   EXPECT_EQ(dynamic.lock, LockLevel::kAccessExclusive);
   EXPECT_EQ(dynamic.lock_target, "");
   EXPECT_TRUE(One("DO LANGUAGE plperl 'return 1'").opaque);
-  EXPECT_TRUE(One("CALL p()").opaque);
+  AnalyzedStatement call = One("CALL p()");
+  EXPECT_TRUE(call.opaque);
+  EXPECT_EQ(call.lock, LockLevel::kAccessExclusive);
+  EXPECT_TRUE(One("EXECUTE prepared_thing").opaque);
   EXPECT_FALSE(One("DO $$ BEGIN RAISE NOTICE 'x'; END $$").opaque);
 }
 
@@ -242,6 +245,12 @@ TEST(SqlAnalysisWrites, NestedWritesAnywhere) {
   EXPECT_EQ(explain.unbounded_writes.size(), 1u);
   EXPECT_TRUE(explain.changes_something);
   EXPECT_TRUE(One("EXPLAIN DELETE FROM t").unbounded_writes.empty());
+  EXPECT_TRUE(One("EXPLAIN (ANALYZE false) DELETE FROM t").unbounded_writes.empty());
+  EXPECT_TRUE(One("EXPLAIN (ANALYZE 0) DELETE FROM t").unbounded_writes.empty());
+  EXPECT_EQ(One("EXPLAIN (ANALYZE on, COSTS off) DELETE FROM t").unbounded_writes.size(), 1u);
+
+  AnalyzedStatement prepared = One("PREPARE wipe AS DELETE FROM t");
+  EXPECT_EQ(prepared.unbounded_writes.size(), 1u);
 
   AnalyzedStatement in_do = One("DO $$ BEGIN DELETE FROM t; UPDATE u SET a = 1 WHERE true; END $$");
   ASSERT_EQ(in_do.unbounded_writes.size(), 2u);
@@ -536,6 +545,7 @@ TEST(SqlAnalysisObjects, QualifiedName) {
   EXPECT_EQ(QualifiedName(Obj("column", "app", "t", "c")), "app.t.c");
   EXPECT_EQ(QualifiedName(Obj("policy", "app", "p", "", "docs")), "p on app.docs");
   EXPECT_EQ(QualifiedName(Obj("index", "app", "i", "", "docs")), "app.i");
+  EXPECT_EQ(QualifiedName(Obj("index", "app", "", "", "docs")), "(unnamed) on app.docs");
 }
 
 // --- positions and errors ------------------------------------------------------------

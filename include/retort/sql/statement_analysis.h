@@ -62,7 +62,7 @@ struct DestructiveOp {
 };
 
 /// A DELETE or UPDATE that touches every row: no WHERE, or a WHERE that is
-/// true whatever the row (see AnalyzeSql for the rule).
+/// true whatever the row (see AnalyzeSql for the rule). MERGE is not judged.
 struct UnboundedWrite {
   std::string verb;  ///< "DELETE" or "UPDATE"
   SqlObject table;
