@@ -16,6 +16,7 @@
 #include "retort/common/version.h"
 #include "retort/db/connection_url.h"
 #include "retort/db/lock_key.h"
+#include "pg_internal.h"
 
 // libpqxx 6.4 is the connection owner and runs the queries that bind
 // parameters and read rows. Scripts, transaction control and DDL go through
@@ -88,23 +89,12 @@ class NoticeCollector final : public pqxx::errorhandler {
 
 namespace {
 
-struct ResultClear {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
+using pg_detail::Quote;
+using pg_detail::ResultPtr;
 
 struct ConninfoFree {
   void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
 };
-
-std::string Quote(const std::string& identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 /// libpq's multi-line messages on one line: "a\n\tb\n" -> "a; b".
 std::string OneLine(const std::string& text) {
@@ -133,11 +123,6 @@ std::string PrimaryMessage(const std::string& what) {
     if (line.compare(0, p.size(), p) == 0) return line.substr(p.size());
   }
   return line;
-}
-
-std::string Field(const PGresult* r, int field) {
-  const char* v = PQresultErrorField(r, field);
-  return v != nullptr ? v : "";
 }
 
 bool HasKeyword(const std::string& conninfo, const char* keyword) {
@@ -254,21 +239,12 @@ std::string PgDatabase::Raw(const std::string& sql) {
     ResultPtr r(raw_result);
     switch (PQresultStatus(r.get())) {
       case PGRES_FATAL_ERROR:
-      case PGRES_NONFATAL_ERROR: {
-        if (error) break;
-        const char* pos = PQresultErrorField(r.get(), PG_DIAG_STATEMENT_POSITION);
-        std::string message = Field(r.get(), PG_DIAG_MESSAGE_PRIMARY);
-        if (message.empty()) {
-          message = PrimaryMessage(PQresultErrorMessage(r.get()));
+      case PGRES_NONFATAL_ERROR:
+        if (!error) {
+          error = std::make_unique<StatementError>(
+              pg_detail::ErrorFromResult(r.get(), password_));
         }
-        error = std::make_unique<StatementError>(
-            Field(r.get(), PG_DIAG_SQLSTATE), Mask(message),
-            pos != nullptr ? std::atoi(pos) : 0,
-            Mask(Field(r.get(), PG_DIAG_MESSAGE_DETAIL)),
-            Mask(Field(r.get(), PG_DIAG_MESSAGE_HINT)),
-            Mask(Field(r.get(), PG_DIAG_CONTEXT)));
         break;
-      }
       case PGRES_COPY_IN:
         // Nothing to feed: end the copy with an error so the script fails
         // cleanly instead of hanging.
@@ -291,6 +267,33 @@ std::string PgDatabase::Raw(const std::string& sql) {
   }
   if (error) throw *error;
   return status;
+}
+
+pg_detail::Rows PgDatabase::Query(const std::string& sql,
+                                  const std::vector<std::string>& params) {
+  PGconn* c = conn_->raw();
+  auto lost = [&] {
+    return Error(ExitCode::kUnreachable,
+                 Mask("lost the connection to " + target_ + ": " +
+                      OneLine(c != nullptr ? PQerrorMessage(c)
+                                           : "not connected")));
+  };
+  if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
+    throw lost();
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const std::string& p : params) values.push_back(p.c_str());
+  ResultPtr r(PQexecParams(c, sql.c_str(), static_cast<int>(values.size()),
+                           nullptr, values.data(), nullptr, nullptr, 0));
+  if (PQstatus(c) != CONNECTION_OK || !r) throw lost();
+  switch (PQresultStatus(r.get())) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+      return pg_detail::Rows(std::move(r));
+    default:
+      throw pg_detail::ErrorFromResult(r.get(), password_);
+  }
 }
 
 pg_detail::Connection& PgDatabase::Session() {

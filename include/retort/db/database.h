@@ -151,6 +151,25 @@ class Database {
   /// as libpq formats them without the trailing newline
   /// ("NOTICE:  table \"t\" does not exist, skipping").
   virtual std::vector<std::string> TakeNotices() = 0;
+
+  // --- schema fingerprint (SPEC §5) ----------------------------------------
+
+  /// Canonical, sorted (byte order), OID-free text of the managed schemas,
+  /// one object per line, "<kind> <qualified name> <definition>", names
+  /// quoted only where SQL needs it ("column public.users.email text NOT
+  /// NULL"): two equal schemas give equal text, and a diff of the lines says
+  /// what differs. Kinds: schema, table, partitioned-table, view, matview,
+  /// foreign-table, sequence, rls, column, attribute, constraint, index,
+  /// policy, trigger, rule, statistics, function, procedure, aggregate,
+  /// type, extension, grant. Objects of extensions, and retort's own
+  /// version and history tables (with their indexes, constraints and
+  /// sequences), are left out. Read with search_path = pg_catalog, so every
+  /// name in a definition is schema-qualified whatever the session's
+  /// search_path; newlines inside definitions appear as "\n". Inside a step
+  /// it works under a savepoint it rolls back (the step's state is
+  /// untouched); outside, in a read-only transaction.
+  virtual std::vector<std::string> SchemaFingerprint(
+      const std::vector<std::string>& schemas) = 0;
 };
 
 }  // namespace retort

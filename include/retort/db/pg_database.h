@@ -13,6 +13,7 @@ namespace retort {
 namespace pg_detail {
 class Connection;
 class NoticeCollector;
+class Rows;
 }  // namespace pg_detail
 
 /// Database on a live PostgreSQL server through libpqxx 6.4. Every SQL text
@@ -60,6 +61,9 @@ class PgDatabase final : public Database {
 
   std::vector<std::string> TakeNotices() override;
 
+  std::vector<std::string> SchemaFingerprint(
+      const std::vector<std::string>& schemas) override;
+
   /// The server process id of the main connection (pg_backend_pid()).
   int BackendPid() const;
   /// The advisory-lock key this database uses (valid after the first
@@ -70,6 +74,16 @@ class PgDatabase final : public Database {
   /// Runs SQL through libpq directly (see the .cc for why); returns the
   /// command status of the last result. Throws StatementError.
   std::string Raw(const std::string& sql);
+  /// Runs one statement with text parameters through libpq (extended
+  /// protocol: one statement only). Throws StatementError, or
+  /// Error(kUnreachable) when the connection is gone.
+  pg_detail::Rows Query(const std::string& sql,
+                        const std::vector<std::string>& params = {});
+  /// {oid,...} of retort's own tables that exist (version, history), as
+  /// resolved with the session's search_path.
+  std::string OwnTableOids();
+  /// server_version_num (150020), read once.
+  int ServerVersionNum();
   /// The libpqxx connection, after checking it is still alive.
   pg_detail::Connection& Session();
   /// Quoted "schema"."table" (or "table") for a configured table name.
@@ -93,6 +107,7 @@ class PgDatabase final : public Database {
   bool lock_held_ = false;
   std::int64_t lock_key_ = 0;
   std::string lock_schema_;
+  int server_version_num_ = 0;
 };
 
 }  // namespace retort
