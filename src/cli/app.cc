@@ -60,6 +60,7 @@ void BuildApp(CLI::App& app, Invocation& inv) {
   SetupCurrent(app, inv);
   SetupVerify(app, inv);
   SetupCheck(app, inv);
+  SetupLint(app, inv);
 }
 
 int RunCommandLine(int argc, char** argv) {

@@ -18,5 +18,6 @@ void SetupStamp(CLI::App& app, Invocation& inv);
 void SetupCurrent(CLI::App& app, Invocation& inv);
 void SetupVerify(CLI::App& app, Invocation& inv);
 void SetupCheck(CLI::App& app, Invocation& inv);
+void SetupLint(CLI::App& app, Invocation& inv);
 
 }  // namespace retort
