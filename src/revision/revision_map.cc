@@ -39,6 +39,7 @@ RevisionMap::RevisionMap(std::vector<Revision> revisions) {
   DetectCycles();  // before anything that needs a topological order
   NormalizeDependencies();
   PropagateBranchLabels();
+  RankNodes();
 }
 
 std::string RevisionMap::Where(const Revision& r, int line) const {
@@ -171,6 +172,25 @@ void RevisionMap::NormalizeDependencies() {
       }
     }
   }
+}
+
+void RevisionMap::RankNodes() {
+  // Kahn's algorithm over down_revision and depends_on edges.
+  const size_t n = nodes_.size();
+  std::vector<int> pending(n, 0);
+  std::vector<int> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    pending[i] = static_cast<int>(nodes_[i].all_down.size());
+    if (pending[i] == 0) order.push_back(static_cast<int>(i));
+  }
+  for (size_t k = 0; k < order.size(); ++k) {
+    for (int child : nodes_[order[k]].all_nextrev) {
+      if (--pending[child] == 0) order.push_back(child);
+    }
+  }
+  rank_.assign(n, 0);
+  for (size_t k = 0; k < order.size(); ++k) rank_[order[k]] = static_cast<int>(k);
 }
 
 std::vector<int> RevisionMap::TopologicalOrder() const {

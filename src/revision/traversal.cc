@@ -359,6 +359,45 @@ std::pair<std::optional<std::string>, RevRef> ParseDowngradeTarget(const Revisio
   return {branch, map.GetRevision(symbol)};
 }
 
+namespace {
+
+/// "Is `a` an ancestor of (or equal to) `b`?" along normalized down edges.
+/// Alembic's sort keeps a full ancestor set per current head and rebuilds it
+/// at every merge, which is quadratic on long histories; the sets are only
+/// ever asked this question, so answer it by searching down from `b`, never
+/// below `a`'s rank (nothing there can reach `a`).
+class AncestorQuery {
+ public:
+  explicit AncestorQuery(const RevisionMap& map) : map_(map), stamp_(map.size(), 0) {}
+
+  bool IsAncestorOrSelf(int a, int b) {
+    if (a == b) return true;
+    if (map_.rank(a) > map_.rank(b)) return false;
+    ++epoch_;
+    todo_.assign(1, b);
+    stamp_[b] = epoch_;
+    while (!todo_.empty()) {
+      int r = todo_.back();
+      todo_.pop_back();
+      for (int d : map_.node(r).normalized_down) {
+        if (d == a) return true;
+        if (stamp_[d] == epoch_ || map_.rank(d) < map_.rank(a)) continue;
+        stamp_[d] = epoch_;
+        todo_.push_back(d);
+      }
+    }
+    return false;
+  }
+
+ private:
+  const RevisionMap& map_;
+  std::vector<unsigned> stamp_;
+  unsigned epoch_ = 0;
+  std::vector<int> todo_;
+};
+
+}  // namespace
+
 std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>& revisions,
                                  const std::vector<RevRef>& heads) {
   const size_t n = map.size();
@@ -380,16 +419,15 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
     }
     std::sort(current_heads.begin(), current_heads.end());
   }
-  std::vector<std::vector<char>> ancestors_by_idx;
-  for (int h : current_heads) ancestors_by_idx.push_back(map.AncestorMask({h}, true));
+  AncestorQuery ancestors(map);
 
   std::vector<int> output;
   size_t idx = 0;
   while (!current_heads.empty()) {
     int candidate = current_heads[idx];
     bool blocked = false;
-    for (size_t check = 0; check < ancestors_by_idx.size(); ++check) {
-      if (check != idx && ancestors_by_idx[check][candidate]) {
+    for (size_t check = 0; check < current_heads.size(); ++check) {
+      if (check != idx && ancestors.IsAncestorOrSelf(candidate, current_heads[check])) {
         // Another head descends from the candidate: emit that line first.
         idx = check;
         blocked = true;
@@ -409,20 +447,15 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
         heads_to_add.push_back(r);
       }
     }
+    // Alembic keeps each head's ancestor set equal to the ancestors of the
+    // head's current position (it drops the emitted candidate on a plain
+    // step, recomputes at merges); AncestorQuery answers for that position.
     if (heads_to_add.empty()) {
       current_heads.erase(current_heads.begin() + static_cast<long>(idx));
-      ancestors_by_idx.erase(ancestors_by_idx.begin() + static_cast<long>(idx));
       idx = idx > 0 ? idx - 1 : 0;
-    } else if (node.normalized_deps.empty() && node.versioned_down.size() == 1) {
-      current_heads[idx] = heads_to_add.front();
-      ancestors_by_idx[idx][candidate] = 0;
     } else {
       current_heads[idx] = heads_to_add.front();
-      ancestors_by_idx[idx] = map.AncestorMask({heads_to_add.front()}, true);
-      for (size_t k = 1; k < heads_to_add.size(); ++k) {
-        current_heads.push_back(heads_to_add[k]);
-        ancestors_by_idx.push_back(map.AncestorMask({heads_to_add[k]}, true));
-      }
+      for (size_t k = 1; k < heads_to_add.size(); ++k) current_heads.push_back(heads_to_add[k]);
     }
   }
   if (todo_count != 0) {

@@ -104,6 +104,10 @@ class RevisionMap {
   /// Descendants including the targets; include_dependencies follows dependents.
   std::vector<int> Descendants(const std::vector<int>& targets, bool include_dependencies = true,
                                bool check = false) const;
+  /// Position in an order where every revision comes after its down
+  /// revisions and dependencies (lets reachability searches stop early).
+  int rank(int node) const { return rank_[static_cast<size_t>(node)]; }
+
   /// Same as the vector forms, as a membership mask over nodes().
   std::vector<char> AncestorMask(const std::vector<int>& targets, bool include_dependencies = true) const;
   std::vector<char> DescendantMask(const std::vector<int>& targets, bool include_dependencies = true) const;
@@ -117,6 +121,7 @@ class RevisionMap {
   void NormalizeDependencies();
   /// Every node, parents (by down_revision) before children.
   std::vector<int> TopologicalOrder() const;
+  void RankNodes();
   void DetectCycles();
   void PropagateBranchLabels();
   std::string Where(const Revision& r, int line) const;
@@ -126,6 +131,7 @@ class RevisionMap {
   std::unordered_map<std::string, int> labels_;  ///< declared label -> declaring node
   std::vector<std::string> keys_;                ///< ids then labels (partial-id scan order)
   std::vector<int> heads_, real_heads_, bases_, real_bases_;
+  std::vector<int> rank_;
 };
 
 }  // namespace retort
