@@ -1,7 +1,9 @@
 // PgDatabase: what retort reads from pg_catalog (the schema fingerprint, the
 // facts the safety gates judge) and the read-only pre-flight counts.
 #include <algorithm>
+#include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pg_internal.h"
@@ -353,6 +355,273 @@ std::vector<std::string> PgDatabase::SchemaFingerprint(
   }
   std::sort(lines.begin(), lines.end());
   return lines;
+}
+
+// --- facts for the RLS gates -------------------------------------------------
+
+namespace {
+
+// The requested tables, by OID: $1/$2 are the schema and table parts of
+// each name ("" schema: along the search_path). Index lookups only, so the
+// cost does not grow with the number of tables in the database.
+constexpr const char kNamedTablesSql[] = R"sql(
+SELECT DISTINCT c.oid
+FROM unnest($1::text[], $2::text[]) AS w(nsp, rel)
+JOIN pg_catalog.pg_class c ON c.oid = CASE
+  WHEN w.nsp = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident(w.rel))::oid
+  ELSE (SELECT c2.oid FROM pg_catalog.pg_class c2
+        JOIN pg_catalog.pg_namespace n2 ON n2.oid = c2.relnamespace
+        WHERE n2.nspname = w.nsp AND c2.relname = w.rel) END
+WHERE c.relkind IN ('r', 'p')
+)sql";
+
+// Every table of the schemas $1, but retort's own ($2).
+constexpr const char kSchemaTablesSql[] = R"sql(
+SELECT c.oid FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p')
+  AND c.oid <> ALL ($2::oid[])
+)sql";
+
+// @WANTED@ is one of the two above; $3 the app role, $4 the tenant column.
+constexpr const char kTableFactsSql[] = R"sql(
+WITH wanted AS (@WANTED@),
+app AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $3)
+SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
+       c.relkind = 'p', c.relrowsecurity, c.relforcerowsecurity,
+       a.attname IS NOT NULL,
+       COALESCE(pg_catalog.format_type(a.atttypid, a.atttypmod), ''),
+       COALESCE(a.attnotnull, false),
+       ARRAY(SELECT x.p FROM app,
+                    unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
+                      WITH ORDINALITY AS x(p, o)
+             WHERE pg_catalog.has_table_privilege(app.oid, c.oid, x.p)
+             ORDER BY x.o)
+FROM wanted w
+JOIN pg_catalog.pg_class c ON c.oid = w.oid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $4
+                                    AND a.attnum > 0 AND NOT a.attisdropped
+)sql";
+
+constexpr const char kPolicyFactsSql[] = R"sql(
+SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
+       ARRAY(SELECT CASE WHEN x = 0 THEN 'public'
+                    ELSE pg_catalog.pg_get_userbyid(x)::text END
+             FROM unnest(p.polroles) x),
+       COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),
+       COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '')
+FROM pg_catalog.pg_policy p
+WHERE p.polrelid = ANY ($1::oid[])
+)sql";
+
+constexpr const char kIndexFactsSql[] = R"sql(
+SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid,
+       am.amname, COALESCE(pg_catalog.pg_get_expr(i.indpred, i.indrelid), ''),
+       ARRAY(SELECT COALESCE(a.attname::text, '')
+             FROM generate_series(0, i.indnkeyatts - 1) k
+             LEFT JOIN pg_catalog.pg_attribute a
+               ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
+              AND i.indkey[k] <> 0
+             ORDER BY k)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE i.indrelid = ANY ($1::oid[])
+)sql";
+
+// A foreign key that references a partitioned table also appears once per
+// referenced partition, as a child constraint on the same table: those
+// copies are left out. A partition's copy of its parent's key is its own.
+constexpr const char kForeignKeyFactsSql[] = R"sql(
+SELECT con.conrelid, con.conname, rn.nspname, rc.relname, con.confdeltype,
+       con.convalidated,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
+             JOIN pg_catalog.pg_attribute a
+               ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       ARRAY(SELECT a.attname::text
+             FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
+             JOIN pg_catalog.pg_attribute a
+               ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.ord)
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE con.contype = 'f' AND con.conrelid = ANY ($1::oid[])
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pc
+                  WHERE pc.oid = con.conparentid AND pc.conrelid = con.conrelid)
+)sql";
+
+constexpr const char kRoleFactsSql[] = R"sql(
+WITH RECURSIVE r AS (
+  SELECT oid, rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = $1
+), m(roleid) AS (
+  SELECT am.roleid FROM pg_catalog.pg_auth_members am JOIN r ON am.member = r.oid
+  UNION
+  SELECT am.roleid FROM pg_catalog.pg_auth_members am JOIN m ON am.member = m.roleid
+)
+SELECT r.rolsuper, r.rolbypassrls,
+       ARRAY(SELECT pg_catalog.pg_get_userbyid(m.roleid)::text FROM m)
+FROM r
+)sql";
+
+constexpr const char kResolveSql[] = R"sql(
+SELECT n.nspname, c.relname
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = CASE
+  WHEN $1::text = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident($2))::oid
+  ELSE (SELECT c2.oid FROM pg_catalog.pg_class c2
+        JOIN pg_catalog.pg_namespace n2 ON n2.oid = c2.relnamespace
+        WHERE n2.nspname = $1 AND c2.relname = $2) END
+)sql";
+
+std::string PolicyCommand(const std::string& polcmd) {
+  if (polcmd == "r") return "SELECT";
+  if (polcmd == "a") return "INSERT";
+  if (polcmd == "w") return "UPDATE";
+  if (polcmd == "d") return "DELETE";
+  return "ALL";
+}
+
+std::string ForeignKeyAction(const std::string& code) {
+  if (code == "c") return "CASCADE";
+  if (code == "r") return "RESTRICT";
+  if (code == "n") return "SET NULL";
+  if (code == "d") return "SET DEFAULT";
+  return "NO ACTION";
+}
+
+}  // namespace
+
+std::vector<TableFacts> PgDatabase::ReadTableFacts(
+    const std::vector<std::string>& schemas,
+    const std::vector<std::string>& tables, const std::string& tenant_column,
+    const std::string& app_role) {
+  std::string sql = kTableFactsSql;
+  std::vector<std::string> params;
+  if (tables.empty()) {
+    sql.replace(sql.find("@WANTED@"), 8, kSchemaTablesSql);
+    params = {ArrayLiteral(schemas), OwnTableOids()};
+  } else {
+    std::vector<std::string> nsps, rels;
+    for (const std::string& t : tables) {
+      auto parts = pg_detail::SplitQualified(t);
+      nsps.push_back(parts.first);
+      rels.push_back(parts.second);
+    }
+    sql.replace(sql.find("@WANTED@"), 8, kNamedTablesSql);
+    params = {ArrayLiteral(nsps), ArrayLiteral(rels)};
+  }
+  params.push_back(app_role);
+  params.push_back(tenant_column);
+
+  std::vector<TableFacts> out;
+  std::vector<std::string> oids;
+  {
+    Rows r = Query(sql, params);
+    for (int i = 0; i < r.size(); ++i) {
+      TableFacts t;
+      oids.push_back(r.Text(i, 0));
+      t.schema = r.Text(i, 1);
+      t.name = r.Text(i, 2);
+      t.owner = r.Text(i, 3);
+      t.partitioned = r.Bool(i, 4);
+      t.rls_enabled = r.Bool(i, 5);
+      t.rls_forced = r.Bool(i, 6);
+      t.has_tenant_column = r.Bool(i, 7);
+      t.tenant_column_type = r.Text(i, 8);
+      t.tenant_column_not_null = r.Bool(i, 9);
+      t.app_role_privileges = r.Array(i, 10);
+      out.push_back(std::move(t));
+    }
+  }
+  if (out.empty()) return out;
+  std::unordered_map<std::string, size_t> index_of;
+  for (size_t i = 0; i < oids.size(); ++i) index_of[oids[i]] = i;
+  auto at = [&](const std::string& oid) -> TableFacts& {
+    auto it = index_of.find(oid);
+    if (it == index_of.end()) {
+      throw std::logic_error("catalog row for an unrequested table " + oid);
+    }
+    return out[it->second];
+  };
+  const std::vector<std::string> oid_param = {ArrayLiteral(oids)};
+  {
+    Rows r = Query(kPolicyFactsSql, oid_param);
+    for (int i = 0; i < r.size(); ++i) {
+      PolicyFacts p;
+      p.name = r.Text(i, 1);
+      p.command = PolicyCommand(r.Text(i, 2));
+      p.permissive = r.Bool(i, 3);
+      p.roles = r.Array(i, 4);
+      std::sort(p.roles.begin(), p.roles.end());
+      p.using_expr = r.Text(i, 5);
+      p.check_expr = r.Text(i, 6);
+      at(r.Text(i, 0)).policies.push_back(std::move(p));
+    }
+  }
+  {
+    Rows r = Query(kIndexFactsSql, oid_param);
+    for (int i = 0; i < r.size(); ++i) {
+      IndexFacts x;
+      x.name = r.Text(i, 1);
+      x.unique = r.Bool(i, 2);
+      x.primary = r.Bool(i, 3);
+      x.valid = r.Bool(i, 4);
+      x.method = r.Text(i, 5);
+      x.predicate = r.Text(i, 6);
+      x.columns = r.Array(i, 7);
+      at(r.Text(i, 0)).indexes.push_back(std::move(x));
+    }
+  }
+  {
+    Rows r = Query(kForeignKeyFactsSql, oid_param);
+    for (int i = 0; i < r.size(); ++i) {
+      ForeignKeyFacts f;
+      f.name = r.Text(i, 1);
+      f.ref_schema = r.Text(i, 2);
+      f.ref_table = r.Text(i, 3);
+      f.on_delete = ForeignKeyAction(r.Text(i, 4));
+      f.validated = r.Bool(i, 5);
+      f.columns = r.Array(i, 6);
+      f.ref_columns = r.Array(i, 7);
+      at(r.Text(i, 0)).foreign_keys.push_back(std::move(f));
+    }
+  }
+  auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+  for (TableFacts& t : out) {
+    std::sort(t.policies.begin(), t.policies.end(), by_name);
+    std::sort(t.indexes.begin(), t.indexes.end(), by_name);
+    std::sort(t.foreign_keys.begin(), t.foreign_keys.end(), by_name);
+  }
+  std::sort(out.begin(), out.end(), [](const TableFacts& a, const TableFacts& b) {
+    return a.schema != b.schema ? a.schema < b.schema : a.name < b.name;
+  });
+  return out;
+}
+
+RoleFacts PgDatabase::ReadRoleFacts(const std::string& role) {
+  RoleFacts facts;
+  facts.name = role;
+  Rows r = Query(kRoleFactsSql, {role});
+  if (r.empty()) return facts;
+  facts.exists = true;
+  facts.superuser = r.Bool(0, 0);
+  facts.bypassrls = r.Bool(0, 1);
+  facts.member_of = r.Array(0, 2);
+  std::sort(facts.member_of.begin(), facts.member_of.end());
+  return facts;
+}
+
+std::string PgDatabase::ResolveTable(const std::string& name) {
+  const auto parts = pg_detail::SplitQualified(name);
+  if (parts.second.empty()) return "";
+  Rows r = Query(kResolveSql, {parts.first, parts.second});
+  if (r.empty()) return "";
+  return r.Text(0, 0) + "." + r.Text(0, 1);
 }
 
 }  // namespace retort

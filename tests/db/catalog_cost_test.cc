@@ -99,5 +99,48 @@ TEST_F(CatalogCostTest, FingerprintOfTwoThousandTables) {
   EXPECT_LT(outside, 10000.0);
 }
 
+TEST_F(CatalogCostTest, TableFactsForThreeTablesDoNotGrowWithTheDatabase) {
+  const std::vector<std::string> three = {"public.t17", "t999", "public.t2000"};
+  auto measure = [&](PgDatabase& db) {
+    db.BeginStep(0, 0);
+    std::vector<TableFacts> facts;
+    const double ms = BestMs(5, [&] {
+      facts = db.ReadTableFacts({"public"}, three, "tenant_id", "app_user");
+    });
+    db.RollbackStep();
+    EXPECT_EQ(3u, facts.size());
+    for (const auto& t : facts) {
+      EXPECT_EQ(1u, t.policies.size());
+      EXPECT_EQ(3u, t.indexes.size());
+      EXPECT_EQ(1u, t.foreign_keys.size());
+    }
+    return ms;
+  };
+  PgDatabase big(scratch_->conninfo(), Config{});
+  const double big_ms = measure(big);
+  // The same three tables alone in a database.
+  ScratchDatabase small_scratch;
+  PgDatabase small(small_scratch.conninfo(), Config{});
+  small.ExecScript(
+      "CREATE TABLE tenants (id uuid PRIMARY KEY DEFAULT gen_random_uuid())");
+  for (const char* n : {"17", "999", "2000"}) {
+    std::string sql = kBuild;
+    sql.replace(sql.find("@FROM@"), 6, n);
+    sql.replace(sql.find("@TO@"), 4, n);
+    small.ExecScript(sql);
+  }
+  const double small_ms = measure(small);
+  std::cout << "[cost] ReadTableFacts, 3 tables: " << big_ms << " ms among "
+            << kTables << " tables, " << small_ms << " ms alone\n";
+  size_t all = 0;
+  const double all_ms = BestMs(1, [&] {
+    all = big.ReadTableFacts({"public"}, {}, "tenant_id", "app_user").size();
+  });
+  std::cout << "[cost] ReadTableFacts, every table (" << all << "): " << all_ms
+            << " ms\n";
+  RecordProperty("table_facts_ms", std::to_string(big_ms));
+  EXPECT_LT(big_ms, 250.0);
+}
+
 }  // namespace
 }  // namespace retort

@@ -1,6 +1,5 @@
 // PgDatabase::SchemaFingerprint against a real server.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,7 +18,7 @@ namespace retort {
 namespace {
 
 using testing::ScratchDatabase;
-using testing::TestServerConninfo;
+using testing::TestRole;
 
 using Lines = std::vector<std::string>;
 
@@ -36,29 +35,6 @@ std::string Dump(const Lines& lines) {
   for (const auto& l : lines) out += "  " + l + "\n";
   return out;
 }
-
-/// A cluster-wide role for one test, dropped after the databases that use it
-/// (declare it before them).
-class TestRole {
- public:
-  explicit TestRole(const std::string& stem)
-      : name_(stem + "_" + std::to_string(getpid())) {
-    PgDatabase admin(TestServerConninfo(), Config{});
-    admin.ExecStatementAutocommit("DROP ROLE IF EXISTS \"" + name_ + "\"");
-    admin.ExecStatementAutocommit("CREATE ROLE \"" + name_ + "\"");
-  }
-  ~TestRole() {
-    try {
-      PgDatabase admin(TestServerConninfo(), Config{});
-      admin.ExecStatementAutocommit("DROP ROLE IF EXISTS \"" + name_ + "\"");
-    } catch (...) {
-    }
-  }
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-};
 
 std::string Replace(std::string text, const std::string& from,
                     const std::string& to) {

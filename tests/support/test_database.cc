@@ -52,5 +52,21 @@ ScratchDatabase::~ScratchDatabase() {
   }
 }
 
+TestRole::TestRole(const std::string& stem, const std::string& attributes)
+    : name_(stem + "_" + std::to_string(getpid())) {
+  PgDatabase admin(TestServerConninfo(), Config{});
+  admin.ExecStatementAutocommit("DROP ROLE IF EXISTS \"" + name_ + "\"");
+  admin.ExecStatementAutocommit("CREATE ROLE \"" + name_ + "\" " + attributes);
+}
+
+TestRole::~TestRole() {
+  try {
+    PgDatabase admin(TestServerConninfo(), Config{});
+    admin.ExecStatementAutocommit("DROP ROLE IF EXISTS \"" + name_ + "\"");
+  } catch (...) {
+    // A leftover role must not fail the test run.
+  }
+}
+
 }  // namespace testing
 }  // namespace retort

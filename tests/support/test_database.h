@@ -30,5 +30,22 @@ class ScratchDatabase {
   std::string conninfo_;
 };
 
+/// A cluster-wide role for one test ("<stem>_<pid>", created with
+/// `attributes` such as "NOBYPASSRLS LOGIN"), dropped by the destructor.
+/// Roles outlive databases: declare it before the ScratchDatabase objects
+/// whose tables it has privileges on, so that they are dropped first.
+class TestRole {
+ public:
+  explicit TestRole(const std::string& stem, const std::string& attributes = "");
+  ~TestRole();
+  TestRole(const TestRole&) = delete;
+  TestRole& operator=(const TestRole&) = delete;
+
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
 }  // namespace testing
 }  // namespace retort

@@ -63,6 +63,64 @@ struct HistoryRow {
   std::string retort_version;
 };
 
+/// A row-level security policy, as the catalog has it.
+struct PolicyFacts {
+  std::string name;
+  std::string command;  ///< "ALL", "SELECT", "INSERT", "UPDATE" or "DELETE"
+  bool permissive = true;
+  std::vector<std::string> roles;  ///< sorted; "public" for PUBLIC
+  std::string using_expr;          ///< pg_get_expr text, "" when absent
+  std::string check_expr;          ///< pg_get_expr text, "" when absent
+};
+
+/// An index of a table (unique and primary-key constraints included).
+struct IndexFacts {
+  std::string name;
+  std::vector<std::string> columns;  ///< key columns in order; "" for an expression
+  bool unique = false;
+  bool primary = false;
+  std::string predicate;  ///< pg_get_expr of a partial index's WHERE, else ""
+  std::string method;     ///< "btree", "gin", ...
+  bool valid = true;      ///< false after a failed CREATE INDEX CONCURRENTLY
+};
+
+/// A foreign key declared on a table.
+struct ForeignKeyFacts {
+  std::string name;
+  std::vector<std::string> columns;
+  std::string ref_schema, ref_table;
+  std::vector<std::string> ref_columns;
+  std::string on_delete;  ///< "CASCADE", "NO ACTION", "RESTRICT", "SET NULL", "SET DEFAULT"
+  bool validated = true;  ///< false while NOT VALID
+};
+
+/// What the RLS gates judge about one table.
+struct TableFacts {
+  std::string schema, name, owner;
+  bool partitioned = false;  ///< relkind 'p'
+  bool rls_enabled = false, rls_forced = false;
+  bool has_tenant_column = false;
+  std::string tenant_column_type;  ///< format_type ("uuid"), "" when missing
+  bool tenant_column_not_null = false;
+  std::vector<PolicyFacts> policies;         ///< by name
+  std::vector<IndexFacts> indexes;           ///< by name
+  std::vector<ForeignKeyFacts> foreign_keys; ///< by name
+  /// Of SELECT, INSERT, UPDATE, DELETE (in that order), those the app role
+  /// has on the table (has_table_privilege: membership, PUBLIC and
+  /// superuser count); empty when the role does not exist.
+  std::vector<std::string> app_role_privileges;
+};
+
+/// A role, as the RLS gates need it.
+struct RoleFacts {
+  std::string name;
+  bool exists = false;
+  bool superuser = false;
+  bool bypassrls = false;
+  /// Every role it is a member of, directly or through other roles, sorted.
+  std::vector<std::string> member_of;
+};
+
 /// The database seam: everything retort asks of a PostgreSQL server, one
 /// method per need. PgDatabase is the real one; tests may fake it.
 /// Errors: Error(kUnreachable) when the connection is lost or the run lock
@@ -170,6 +228,28 @@ class Database {
   /// untouched); outside, in a read-only transaction.
   virtual std::vector<std::string> SchemaFingerprint(
       const std::vector<std::string>& schemas) = 0;
+
+  // --- catalog facts for the RLS gates (SPEC §6) ----------------------------
+
+  /// Facts for the named tables ("schema.table", split at the first '.';
+  /// an unqualified name is resolved along the search_path), or, when
+  /// `tables` is empty, for every ordinary and partitioned table of
+  /// `schemas` except retort's own version and history tables. Names that
+  /// are missing or not tables are left out; each table appears once; the
+  /// result is sorted by schema, then name. A fixed handful of queries
+  /// whatever the number of tables, each filtered to the requested ones.
+  /// Works inside a step (sees its uncommitted DDL) or outside one.
+  virtual std::vector<TableFacts> ReadTableFacts(
+      const std::vector<std::string>& schemas,
+      const std::vector<std::string>& tables,
+      const std::string& tenant_column, const std::string& app_role) = 0;
+  /// The role's attributes and memberships; exists=false when there is none.
+  virtual RoleFacts ReadRoleFacts(const std::string& role) = 0;
+  /// Resolves a relation name the way the server would: an unqualified
+  /// name along the search_path ("users" -> "public.users"), a qualified
+  /// one ("app.users") as is if it exists. "" when there is none. Names
+  /// are exact (no case folding, no quotes).
+  virtual std::string ResolveTable(const std::string& name) = 0;
 };
 
 }  // namespace retort

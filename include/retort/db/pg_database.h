@@ -63,6 +63,12 @@ class PgDatabase final : public Database {
 
   std::vector<std::string> SchemaFingerprint(
       const std::vector<std::string>& schemas) override;
+  std::vector<TableFacts> ReadTableFacts(
+      const std::vector<std::string>& schemas,
+      const std::vector<std::string>& tables,
+      const std::string& tenant_column, const std::string& app_role) override;
+  RoleFacts ReadRoleFacts(const std::string& role) override;
+  std::string ResolveTable(const std::string& name) override;
 
   /// The server process id of the main connection (pg_backend_pid()).
   int BackendPid() const;
