@@ -16,15 +16,19 @@
 namespace retort {
 namespace {
 
-void PrintError(const Invocation& inv, ExitCode code, const std::string& message,
-                const std::string& hint) {
+/// Exit status for a bug in retort itself (sysexits' EX_SOFTWARE), outside
+/// the table of ExitCode because no user action causes it.
+constexpr int kInternalError = 70;
+
+void PrintError(const Invocation& inv, int code, const std::string& message, const std::string& hint) {
   std::cerr << "error: " << message << "\n";
   if (!hint.empty()) std::cerr << "hint: " << hint << "\n";
   if (inv.global.json()) {
     nlohmann::json doc{{"command", inv.command},
                        {"error", {{"message", message}, {"hint", hint}}},
-                       {"exit_code", static_cast<int>(code)},
-                       {"exit_name", ExitCodeName(code)}};
+                       {"exit_code", code},
+                       {"exit_name", code == kInternalError ? "internal-error"
+                                                            : ExitCodeName(static_cast<ExitCode>(code))}};
     std::cout << doc.dump(2) << "\n";
   }
 }
@@ -82,13 +86,13 @@ int RunCommandLine(int argc, char** argv) {
   try {
     return inv.run();
   } catch (const Error& e) {
-    PrintError(inv, e.code(), e.what(), e.hint());
+    PrintError(inv, static_cast<int>(e.code()), e.what(), e.hint());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     // Anything else is a bug in retort, not in the user's project.
-    PrintError(inv, ExitCode::kStepFailed, std::string("internal error: ") + e.what(),
+    PrintError(inv, kInternalError, std::string("internal error: ") + e.what(),
                "please report this with the command line that caused it");
-    return 70;
+    return kInternalError;
   }
 }
 
