@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Quick start: build retort (if needed) and run it on migrations_example.
+# Quick start: build retort (if needed) and run its main job on migrations_example:
+# prove every revision on a throwaway PostgreSQL (verify --ephemeral).
 #
 #   scripts/quickstart.sh
 #
-# Needs the packages listed in README.md ("Building").
+# Installs missing Debian packages first (scripts/install_deps.sh).
 set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+
+scripts/install_deps.sh
 
 if [ ! -f build/CMakeCache.txt ]; then
   step "configure (build/)"
@@ -16,8 +19,8 @@ fi
 step "build retort"
 cmake --build build -j"${RETORT_JOBS:-2}" --target retort
 
-# The commands below are offline: they read the script directory only, so
-# database_url (${DATABASE_URL}) is not needed yet.
+# history and --sql are offline (no database_url needed); verify --ephemeral
+# starts its own PostgreSQL from the local binaries and removes it afterwards.
 config=migrations_example/retort.yaml
 
 step "retort -c $config history"

@@ -3,7 +3,7 @@
 #
 #   scripts/test.sh [extra ctest arguments, e.g. -R Graph or -L db]
 #
-# Needs the packages listed in README.md ("Building"). Safe to run repeatedly; the
+# Installs missing Debian packages first (scripts/install_deps.sh). Safe to run repeatedly; the
 # cluster is removed on every exit (success, failure, Ctrl-C).
 # Environment: RETORT_JOBS (default 2) for both the build and ctest; RETORT_BUILD_DIR
 # (default build) to keep a separate build tree.
@@ -13,10 +13,7 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 jobs=${RETORT_JOBS:-2}
 build=${RETORT_BUILD_DIR:-build}
 
-for tool in cmake ctest psql; do
-  command -v "$tool" >/dev/null 2>&1 ||
-    { echo "test.sh: '$tool' not found; install the packages listed in README.md" >&2; exit 2; }
-done
+scripts/install_deps.sh  # installs only what is missing
 
 echo "==> configure + build ($build/)"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRETORT_WERROR=ON
