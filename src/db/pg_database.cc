@@ -648,6 +648,7 @@ void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
   if (in_step_) throw std::logic_error("BeginStep inside an open step");
   Raw("BEGIN");
   in_step_ = true;
+  role_before_probe_.reset();
   try {
     Raw("SET LOCAL lock_timeout = " +
         std::to_string(std::max(0L, lock_timeout_ms)) +
@@ -685,6 +686,7 @@ void PgDatabase::CommitStep() {
   if (!in_step_) throw std::logic_error("CommitStep without an open step");
   // Whatever COMMIT answers, the transaction is over.
   in_step_ = false;
+  role_before_probe_.reset();
   if (Raw("COMMIT") == "ROLLBACK") {
     throw Error(ExitCode::kStepFailed,
                 "the step's transaction had failed, so COMMIT rolled it back");
@@ -693,6 +695,7 @@ void PgDatabase::CommitStep() {
 
 void PgDatabase::RollbackStep() {
   in_step_ = false;
+  role_before_probe_.reset();
   PGconn* c = conn_ ? conn_->raw() : nullptr;
   // Ask the connection, not our flag: send ROLLBACK only when a transaction
   // is open, which keeps "there is no transaction in progress" warnings out

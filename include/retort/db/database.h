@@ -250,6 +250,61 @@ class Database {
   /// one ("app.users") as is if it exists. "" when there is none. Names
   /// are exact (no case folding, no quotes).
   virtual std::string ResolveTable(const std::string& name) = 0;
+
+  // --- isolation probe primitives (SPEC §6) ---------------------------------
+  // All inside the current step transaction (std::logic_error otherwise but
+  // for VisibleTenants and NewUuid); the caller wraps them in
+  // Savepoint / RollbackToSavepoint. Table names as for ReadTableFacts
+  // ("schema.table" or resolved along the search_path); column names exact.
+
+  /// Runs one statement with $1 bound to `tenant_id` (a text parameter whose
+  /// type the server infers; cast in SQL as needed, "$1::uuid"). A statement
+  /// without "$1" runs with no parameter. Several statements are an error
+  /// (42601). Throws StatementError.
+  virtual void ExecWithTenant(const std::string& sql,
+                              const std::string& tenant_id) = 0;
+  /// SET LOCAL ROLE "<role>". The first call of a step remembers the role
+  /// in force before it.
+  virtual void SetLocalRole(const std::string& role) = 0;
+  /// Back to the role in force before the first SetLocalRole (SET LOCAL, so
+  /// nothing outlives the step); a no-op when there was none.
+  virtual void ResetRole() = 0;
+  /// set_config(setting, value, true), both bound; "" is what an app leaves
+  /// between requests (current_setting(setting, true) then gives '', while
+  /// a setting never set in the session gives NULL).
+  virtual void SetTenantContext(const std::string& setting,
+                                const std::string& value) = 0;
+  /// SELECT DISTINCT "<column>"::text FROM <table>, as the current role sees
+  /// it (row security applies); sorted; a NULL value comes back as "".
+  virtual std::vector<std::string> VisibleTenants(
+      const std::string& table, const std::string& tenant_column) = 0;
+  /// UPDATE <table> SET "<col>" = $2 WHERE "<col>" = $1; the rows updated,
+  /// or StatementError (42501 "new row violates row-level security policy
+  /// for table ..." when a WITH CHECK refuses the new tenant).
+  virtual long long MoveTenantRows(const std::string& table,
+                                   const std::string& tenant_column,
+                                   const std::string& from_tenant,
+                                   const std::string& to_tenant) = 0;
+  /// A fresh random UUID from the server (gen_random_uuid()::text).
+  virtual std::string NewUuid() = 0;
+
+  // --- destructive pre-flight counts (SPEC §6) ------------------------------
+  // Read-only plain queries: usable inside a step (they see its changes) or
+  // with no transaction open (nothing is left open).
+
+  /// SELECT count(*) FROM <table>. StatementError (42P01) when missing.
+  virtual long long CountRows(const std::string& table) = 0;
+  /// SELECT count(*) FROM <table> WHERE "<column>" IS NOT NULL.
+  virtual long long CountNonNull(const std::string& table,
+                                 const std::string& column) = 0;
+  /// format_type of the column ("character varying(20)"); "" when the table
+  /// or the column is missing.
+  virtual std::string ColumnType(const std::string& table,
+                                 const std::string& column) = 0;
+  /// The ordinary and partitioned tables of a schema, "schema.table",
+  /// sorted; a partition whose parent is in the same schema is left out
+  /// (the parent's count(*) includes its rows).
+  virtual std::vector<std::string> TablesInSchema(const std::string& schema) = 0;
 };
 
 }  // namespace retort

@@ -70,6 +70,27 @@ class PgDatabase final : public Database {
   RoleFacts ReadRoleFacts(const std::string& role) override;
   std::string ResolveTable(const std::string& name) override;
 
+  void ExecWithTenant(const std::string& sql,
+                      const std::string& tenant_id) override;
+  void SetLocalRole(const std::string& role) override;
+  void ResetRole() override;
+  void SetTenantContext(const std::string& setting,
+                        const std::string& value) override;
+  std::vector<std::string> VisibleTenants(
+      const std::string& table, const std::string& tenant_column) override;
+  long long MoveTenantRows(const std::string& table,
+                           const std::string& tenant_column,
+                           const std::string& from_tenant,
+                           const std::string& to_tenant) override;
+  std::string NewUuid() override;
+
+  long long CountRows(const std::string& table) override;
+  long long CountNonNull(const std::string& table,
+                         const std::string& column) override;
+  std::string ColumnType(const std::string& table,
+                         const std::string& column) override;
+  std::vector<std::string> TablesInSchema(const std::string& schema) override;
+
   /// The server process id of the main connection (pg_backend_pid()).
   int BackendPid() const;
   /// The advisory-lock key this database uses (valid after the first
@@ -114,6 +135,9 @@ class PgDatabase final : public Database {
   std::int64_t lock_key_ = 0;
   std::string lock_schema_;
   int server_version_num_ = 0;
+  /// The role before the step's first SetLocalRole ("none": the session's).
+  std::optional<std::string> role_before_probe_;
+  void RequireStep(const char* what) const;
 };
 
 }  // namespace retort
