@@ -15,9 +15,9 @@
 #include "retort/cli/connect.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
+#include "retort/db/disposable_database.h"
 #include "retort/db/ephemeral_cluster.h"
 #include "retort/db/pg_database.h"
-#include "retort/db/scratch_database.h"
 #include "retort/exec/runner.h"
 #include "retort/plan/planner.h"
 
@@ -110,7 +110,7 @@ int RunVerify(const GlobalOptions& global, const VerifyOptions& o) {
   nlohmann::json log;
   size_t steps = 0;
   {
-    ScratchDatabase scratch(server, "retort_verify");
+    DisposableDatabase scratch(server, "retort_verify");
     PgDatabase db(scratch.url(), project.config);
     VerifyRun run(global, project, db);
     run.Execute();

@@ -6,21 +6,21 @@ namespace retort {
 /// A database that retort creates for `verify` on the server `server_url`
 /// points at, and drops (WITH (FORCE)) when destroyed: verify only ever
 /// works on a database it made itself.
-class ScratchDatabase {
+class DisposableDatabase {
  public:
   /// Creates "<prefix>_<pid>_<random>". Throws Error(kUnreachable) when the
   /// server cannot be reached or refuses CREATE DATABASE.
-  ScratchDatabase(const std::string& server_url, const std::string& prefix);
-  ~ScratchDatabase();
-  ScratchDatabase(const ScratchDatabase&) = delete;
-  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+  DisposableDatabase(const std::string& server_url, const std::string& prefix);
+  ~DisposableDatabase();
+  DisposableDatabase(const DisposableDatabase&) = delete;
+  DisposableDatabase& operator=(const DisposableDatabase&) = delete;
 
   const std::string& name() const { return name_; }
   /// Conninfo of the new database (the server URL with dbname replaced).
   const std::string& url() const { return url_; }
 
  private:
-  std::string admin_url_;
+  std::string server_conninfo_;
   std::string name_;
   std::string url_;
 };
