@@ -171,6 +171,13 @@ PgDatabase::PgDatabase(const std::string& url, const Config& config)
   if (!HasKeyword(conninfo, "client_encoding")) {
     conninfo += " client_encoding=UTF8";
   }
+  // libpq waits forever by default for a host that does not answer; an
+  // unreachable server must fail in seconds (exit 5). The URL's
+  // connect_timeout or PGCONNECT_TIMEOUT wins.
+  if (!HasKeyword(conninfo, "connect_timeout") &&
+      std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+    conninfo += " connect_timeout=" + std::to_string(kDefaultConnectTimeoutSeconds);
+  }
   try {
     conn_ = std::make_unique<pg_detail::Connection>(conninfo);
   } catch (const std::exception& e) {

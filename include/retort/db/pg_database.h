@@ -21,9 +21,15 @@ class Rows;
 /// "main connection"), held for the whole run: it also holds the run lock.
 class PgDatabase final : public Database {
  public:
+  /// connect_timeout used when neither the URL nor PGCONNECT_TIMEOUT sets
+  /// one.
+  static constexpr int kDefaultConnectTimeoutSeconds = 10;
+
   /// Connects to `url` (any form ToLibpqConninfo accepts), with
-  /// application_name "retort" unless the URL or PGAPPNAME sets one and
-  /// client_encoding UTF8 unless the URL sets one. Table names come from
+  /// application_name "retort" unless the URL or PGAPPNAME sets one,
+  /// client_encoding UTF8 unless the URL sets one, and connect_timeout
+  /// kDefaultConnectTimeoutSeconds unless the URL or PGCONNECT_TIMEOUT sets
+  /// one. Table names come from
   /// `config` (version_table, version_table_schema, history_table).
   /// Throws Error(kUnreachable, "cannot connect to <target>: <libpq
   /// message>"), the password masked.
