@@ -1,54 +1,13 @@
 // `retort upgrade TARGET`: apply revisions up to TARGET.
-#include <CLI/CLI.hpp>
-
 #include "retort/cli/commands.h"
-#include "retort/cli/offline.h"
-#include "retort/cli/online.h"
-#include "retort/plan/planner.h"
+#include "retort/cli/move_command.h"
 
 namespace retort {
-namespace {
-
-struct UpgradeOptions {
-  std::string revision;
-  bool sql = false;
-  bool dry_run = false;
-  std::optional<std::string> tag;
-};
-
-int RunUpgrade(const GlobalOptions& global, const UpgradeOptions& o) {
-  auto [from, destination] = SplitRange(o.revision);
-  if (from && !o.sql) throw ProjectError("Range revision not allowed");
-  if (o.sql && o.dry_run) throw UsageError("--sql and --dry-run do not go together");
-  if (!o.sql) {
-    RunRequest request;
-    request.kind = PlannedStep::Kind::kUpgrade;
-    request.target = destination;
-    return RunOnline(global, "upgrade", request, o.dry_run);
-  }
-  Project project = LoadProject(global);
-  std::vector<std::string> heads = OfflineStartingHeads(project, from);
-  std::vector<PlannedStep> steps = PlanUpgrade(*project.map, destination, heads);
-  return EmitOfflineSql(project, global, "upgrade", steps, heads);
-}
-
-}  // namespace
 
 void SetupUpgrade(CLI::App& app, Invocation& inv) {
-  auto opts = std::make_shared<UpgradeOptions>();
-  CLI::App* cmd = app.add_subcommand("upgrade", "Upgrade to a later version.");
-  cmd->add_option("revision", opts->revision,
-                  "target: head, heads, a revision id or prefix, branch@head, +N, rev+N; "
-                  "FROM:TO with --sql")
-      ->required();
-  cmd->add_flag("--sql", opts->sql, "Don't emit SQL to database - dump to standard output instead");
-  cmd->add_flag("--dry-run", opts->dry_run,
-                "Read the database and print the plan (steps, statements, row changes); change nothing");
-  cmd->add_option("--tag", opts->tag, "Arbitrary 'tag' name (accepted for Alembic compatibility)");
-  cmd->callback([&inv, opts] {
-    inv.command = "upgrade";
-    inv.run = [&inv, opts] { return RunUpgrade(inv.global, *opts); };
-  });
+  SetupMoveCommand(app, inv, PlannedStep::Kind::kUpgrade, "Upgrade to a later version.",
+                   "target: head, heads, a revision id or prefix, branch@head, +N, rev+N; "
+                   "FROM:TO with --sql");
 }
 
 }  // namespace retort

@@ -13,15 +13,6 @@
 namespace retort {
 namespace {
 
-const char* KindName(PlannedStep::Kind k) {
-  switch (k) {
-    case PlannedStep::Kind::kUpgrade: return "upgrade";
-    case PlannedStep::Kind::kDowngrade: return "downgrade";
-    case PlannedStep::Kind::kStamp: return "stamp";
-  }
-  return "";
-}
-
 const char* ChangeName(VersionChange::Kind k) {
   switch (k) {
     case VersionChange::Kind::kInsert: return "insert";
@@ -93,7 +84,7 @@ int EmitOfflineSql(const Project& project, const GlobalOptions& global, const st
                          {"to", c.to},
                          {"sql", VersionChangeSql(table, c)}});
     }
-    plan.push_back({{"kind", KindName(step.kind)},
+    plan.push_back({{"kind", StepKindName(step.kind)},
                     {"revision", step.revision},
                     {"from", step.from_no_deps},
                     {"to", step.to_no_deps},

@@ -18,20 +18,11 @@
 namespace retort {
 namespace {
 
-const char* KindName(PlannedStep::Kind k) {
-  switch (k) {
-    case PlannedStep::Kind::kUpgrade: return "upgrade";
-    case PlannedStep::Kind::kDowngrade: return "downgrade";
-    case PlannedStep::Kind::kStamp: return "stamp";
-  }
-  return "";
-}
-
 nlohmann::json StepJson(const Project& project, const PlannedStep& step, bool with_statements) {
   VersionTableRef table{project.config.version_table, project.config.version_table_schema};
   nlohmann::json changes = nlohmann::json::array();
   for (const VersionChange& c : step.changes) changes.push_back(VersionChangeSql(table, c));
-  nlohmann::json j{{"kind", KindName(step.kind)},
+  nlohmann::json j{{"kind", StepKindName(step.kind)},
                    {"revision", step.revision},
                    {"from", step.from_no_deps},
                    {"to", step.to_no_deps},
@@ -168,7 +159,7 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
                      .dump(2)
               << "\n";
   } else if (!global.quiet) {
-    std::cout << (result.steps.empty() ? "Nothing to do" : KindName(request.kind) + std::string(" complete: ") +
+    std::cout << (result.steps.empty() ? "Nothing to do" : StepKindName(request.kind) + std::string(" complete: ") +
                                                                std::to_string(result.steps.size()) +
                                                                (result.steps.size() == 1 ? " step" : " steps"))
               << " in " << total << " ms; version table: "

@@ -18,6 +18,15 @@ std::vector<std::string> Ids(const RevisionMap& map, const std::vector<int>& nod
 
 }  // namespace
 
+const char* StepKindName(PlannedStep::Kind kind) {
+  switch (kind) {
+    case PlannedStep::Kind::kUpgrade: return "upgrade";
+    case PlannedStep::Kind::kDowngrade: return "downgrade";
+    case PlannedStep::Kind::kStamp: return "stamp";
+  }
+  return "";
+}
+
 PlannedStep MakeRevisionStep(const RevisionMap& map, int node, bool upgrade) {
   PlannedStep s;
   s.kind = upgrade ? PlannedStep::Kind::kUpgrade : PlannedStep::Kind::kDowngrade;

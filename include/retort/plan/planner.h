@@ -31,6 +31,9 @@ PlannedStep MakeRevisionStep(const RevisionMap& map, int node, bool upgrade);
 void AssignVersionChanges(const RevisionMap& map, std::vector<std::string> heads,
                           std::vector<PlannedStep>& steps);
 
+/// "upgrade", "downgrade" or "stamp".
+const char* StepKindName(PlannedStep::Kind kind);
+
 /// "upgrade a, b -> c" (Alembic's MigrationStep.short_log).
 std::string ShortLog(const PlannedStep& step);
 
