@@ -37,7 +37,7 @@ int RunStamp(const GlobalOptions& global, const StampOptions& o) {
     }
     destinations.push_back(dest);
   }
-  Project project = LoadProject(global);
+  Project project = LoadProject(global, /*with_sql=*/false);  // a stamp runs no script
   std::vector<std::string> heads = OfflineStartingHeads(project, from);
   std::vector<PlannedStep> steps = PlanStamp(*project.map, destinations, heads);
   return EmitOfflineSql(project, global, "stamp", steps, heads);

@@ -33,7 +33,8 @@ int RunMove(const GlobalOptions& global, PlannedStep::Kind kind, const MoveOptio
     request.target = destination;
     return RunOnline(global, name, request, o.dry_run);
   }
-  Project project = LoadProject(global);
+  // Offline SQL reads only the script files of the planned steps.
+  Project project = LoadProject(global, /*with_sql=*/false);
   std::vector<std::string> heads = OfflineStartingHeads(project, from);
   std::vector<PlannedStep> steps = upgrade ? PlanUpgrade(*project.map, destination, heads)
                                            : PlanDowngrade(*project.map, destination, heads);

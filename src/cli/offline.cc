@@ -1,13 +1,16 @@
 // Offline mode (`--sql`): the plan rendered as one SQL script, no database.
 #include "retort/cli/offline.h"
 
+#include <exception>
 #include <iostream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "retort/common/text.h"
 #include "retort/output/offline_sql.h"
 #include "retort/plan/planner.h"
+#include "retort/script/script_directory.h"
 #include "retort/sql/statement_splitter.h"
 
 namespace retort {
@@ -28,19 +31,17 @@ std::vector<std::string> StepStatements(const Project& project, const PlannedSte
   if (step.kind == PlannedStep::Kind::kStamp) return {};
   const Script& s = project.script(*project.map->FindId(step.revision));
   const bool up = step.kind == PlannedStep::Kind::kUpgrade;
-  if (!up && !s.has_downgrade) {
+  std::optional<std::string> sql = ScriptSqlText(s, up);
+  if (!sql) {
     throw ProjectError(s.shown_dir + ": revision " + step.revision + " has no downgrade.sql",
                        "write downgrade.sql: the exact inverse of upgrade.sql");
   }
-  const std::string path = s.ShownSqlPath(up);
   try {
     std::vector<std::string> out;
-    for (const StatementSpan& span : SplitStatements(up ? s.upgrade_sql : s.downgrade_sql)) {
-      out.push_back(span.text);
-    }
+    for (const StatementSpan& span : SplitStatements(*sql)) out.push_back(span.text);
     return out;
   } catch (const SqlSyntaxError& e) {
-    throw ProjectError(s.shown_dir + (up ? "/upgrade.sql:" : "/downgrade.sql:") + std::to_string(e.line()) + ":" + std::to_string(e.column()) +
+    throw ProjectError(s.ShownSqlPath(up) + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) +
                        ": " + e.what());
   }
 }
@@ -68,8 +69,32 @@ int EmitOfflineSql(const Project& project, const GlobalOptions& global, const st
                    const std::vector<PlannedStep>& steps,
                    const std::vector<std::string>& initial_heads) {
   VersionTableRef table{project.config.version_table, project.config.version_table_schema};
+  // Reading and splitting each step's script is most of the work on long
+  // plans; do it on two threads, then render in plan order. The first
+  // failing step (in plan order) reports, as a sequential run would.
+  std::vector<std::vector<std::string>> statements(steps.size());
+  std::vector<std::exception_ptr> errors(steps.size());
+  auto split_range = [&](size_t first, size_t stride) {
+    for (size_t i = first; i < steps.size(); i += stride) {
+      try {
+        statements[i] = StepStatements(project, steps[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  if (steps.size() >= 256) {
+    std::thread helper(split_range, 1, 2);
+    split_range(0, 2);
+    helper.join();
+  } else {
+    split_range(0, 1);
+  }
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
   std::string sql = RenderOfflineSql(steps, table, initial_heads, [&](const PlannedStep& step) {
-    return StepStatements(project, step);
+    return std::move(statements[static_cast<size_t>(&step - steps.data())]);
   });
   if (!global.json()) {
     std::cout << sql;

@@ -351,6 +351,17 @@ void ReadScriptSql(Script& script) {
   script.sql_loaded = true;
 }
 
+std::optional<std::string> ScriptSqlText(const Script& script, bool upgrade) {
+  if (script.sql_loaded) {
+    if (!upgrade && !script.has_downgrade) return std::nullopt;
+    return upgrade ? script.upgrade_sql : script.downgrade_sql;
+  }
+  std::optional<std::string> text = ReadProjectFileIfExists(
+      upgrade ? script.upgrade_path : script.downgrade_path, script.ShownSqlPath(upgrade), "file");
+  if (!text && upgrade) throw MissingFile(script.ShownSqlPath(true));
+  return text;
+}
+
 std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions& options) {
   std::vector<Folder> folders;
   std::vector<DirHandle> open_dirs;

@@ -41,4 +41,9 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
 /// not read yet. Throws ProjectError naming the file.
 void ReadScriptSql(Script& script);
 
+/// One of a script's SQL files — from memory when already read, else from
+/// disk (offline SQL needs only the files of the planned steps). nullopt
+/// for a missing downgrade.sql; a missing upgrade.sql is a ProjectError.
+std::optional<std::string> ScriptSqlText(const Script& script, bool upgrade);
+
 }  // namespace retort
