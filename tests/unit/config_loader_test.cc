@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/project_error.h"
+
 #include <map>
 #include <string>
 
@@ -14,17 +16,7 @@ namespace {
 using retort::testing::ScopedChdir;
 using retort::testing::TempDir;
 
-/// The ProjectError `f` throws, as "message" or "message | hint".
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(ExitCode::kInvalidProject, e.code()) << e.what();
-    return e.hint().empty() ? e.what() : std::string(e.what()) + " | " + e.hint();
-  }
-  return "no error";
-}
+using retort::testing::ErrorOf;
 
 EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
   return [vars](const std::string& name) -> std::optional<std::string> {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/project_error.h"
+
 #include <filesystem>
 #include <string>
 
@@ -15,17 +17,7 @@ namespace fs = std::filesystem;
 using retort::testing::ScopedChdir;
 using retort::testing::TempDir;
 
-/// The ProjectError `f` throws, as "message" or "message | hint".
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(ExitCode::kInvalidProject, e.code()) << e.what();
-    return e.hint().empty() ? e.what() : std::string(e.what()) + " | " + e.hint();
-  }
-  return "no error";
-}
+using retort::testing::ErrorOf;
 
 std::string ParseError(const std::string& text) {
   return ErrorOf([&] { ParseMigrationYaml("m.yaml", text); });

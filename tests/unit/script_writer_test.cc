@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/project_error.h"
+
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -21,16 +23,7 @@ using retort::testing::ReadFile;
 using retort::testing::ScopedChdir;
 using retort::testing::TempDir;
 
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(ExitCode::kInvalidProject, e.code()) << e.what();
-    return e.hint().empty() ? e.what() : std::string(e.what()) + " | " + e.hint();
-  }
-  return "no error";
-}
+using retort::testing::ErrorOf;
 
 TEST(SlugifyTest, AlembicRule) {
   EXPECT_EQ("add_invoices_table", Slugify("Add invoices table"));
