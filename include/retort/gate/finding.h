@@ -21,6 +21,10 @@ struct Finding {
   int line = 0;          ///< 1-based; 0 when the whole file is meant
   std::string message;
   std::string hint;
+  std::string table;   ///< "schema.table" a catalog or probe finding is about; "" otherwise
+  /// The waiver's reason when a waiver turned this finding into a warning
+  /// (shown in every report); "" when not waived.
+  std::string waived_because;
 };
 
 /// "file:line: error[id]: message" (the first line of the text report).
