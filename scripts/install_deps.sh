@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages retort needs to build, test and benchmark,
 # when any is missing. The one list of packages: .ci/run, scripts/test.sh and
-# scripts/quickstart.sh all call this.
+# scripts/quickstart.sh all call this. clang, libclang-rt-14-dev (libFuzzer) and
+# llvm-14 (llvm-symbolizer) are for scripts/fuzz.sh; dpkg-dev for `cpack -G DEB`.
 #
 #   scripts/install_deps.sh          # install what is missing (root or sudo)
 #   scripts/install_deps.sh --list   # print the package list
@@ -14,6 +15,7 @@ packages=(
   postgresql-15 postgresql-client-15
   python3-alembic alembic python3-psycopg2
   groff-base man-db time hyperfine ca-certificates iproute2
+  clang libclang-rt-14-dev llvm-14 dpkg-dev
 )
 
 if [ "${1:-}" = "--list" ]; then
