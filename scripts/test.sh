@@ -6,7 +6,8 @@
 # Installs missing Debian packages first (scripts/install_deps.sh). Safe to run repeatedly; the
 # cluster is removed on every exit (success, failure, Ctrl-C).
 # Environment: RETORT_JOBS (default 2) for both the build and ctest; RETORT_BUILD_DIR
-# (default build) to keep a separate build tree.
+# (default build) to keep a separate build tree; RETORT_CMAKE_ARGS, more cmake options for
+# the configure step (e.g. "-DRETORT_SANITIZE=ON -DRETORT_BUILD_BENCHMARKS=OFF").
 set -euo pipefail
 
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
@@ -16,7 +17,8 @@ build=${RETORT_BUILD_DIR:-build}
 scripts/install_deps.sh  # installs only what is missing
 
 echo "==> configure + build ($build/)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRETORT_WERROR=ON
+# shellcheck disable=SC2086  # RETORT_CMAKE_ARGS is a list of options
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRETORT_WERROR=ON ${RETORT_CMAKE_ARGS:-}
 cmake --build "$build" -j"$jobs"
 
 echo "==> start a throwaway PostgreSQL"
