@@ -26,16 +26,33 @@ bool IsTenantScoped(const TableFacts& table, const TenancyConfig& tenancy);
 /// severity error (warning for unique-without-tenant), a one-sentence
 /// message and a hint; revision/file/line are left empty. Order: by table as
 /// given, then by the order of the ids above; role-wide findings last.
+///
+/// Policies count when they apply to the app role (roles hold "public", the
+/// role, or a role it is a member of). A permissive policy's USING is judged
+/// for ALL/SELECT/UPDATE/DELETE, its WITH CHECK for ALL/INSERT/UPDATE (an
+/// ALL/UPDATE policy without one is checked with its USING); a side with no
+/// expression grants nothing and is not judged. A side that does not bind
+/// (AnalyzePolicyExpression) or is always true is accepted when, for every
+/// command it serves, an applicable restrictive policy (ALL or that command)
+/// binds the same side. One finding per policy: policy-always-true when a
+/// side is always true, else policy-not-tenant-bound. rls-no-policy: RLS
+/// enabled and no permissive policy applies to the app role.
 std::vector<Finding> CheckCatalog(const std::vector<TableFacts>& tables, const RoleFacts& app_role,
                                   const TenancyConfig& tenancy);
 
-/// Can a waiver in retort.yaml turn this finding id into a warning? Not the
-/// downgrade, WHERE, isolation or syntax findings (SPEC §6).
+/// Can a waiver in retort.yaml turn this finding id into a warning? True
+/// only for the catalog ids above except app-role-missing; false for every
+/// other id (downgrade-*, isolation-*, delete/update-without-where,
+/// sql-syntax, transaction-control, non-transactional-in-transaction,
+/// destructive, unknown ids) (SPEC §6).
 bool IsWaivable(const std::string& finding_id);
 
-/// Applies waivers: a waivable error finding matched by a waiver (same rule;
-/// table empty or equal to the finding's table by "name" or "schema.name")
-/// becomes a warning with waived_because = the reason. Others unchanged.
+/// Applies waivers: a waivable finding (error or warning) matched by a
+/// waiver (same rule; waiver table empty, or equal to the finding's table
+/// "schema.name" or to its "name" part) becomes a warning with
+/// waived_because = the reason of the first matching waiver. A role-wide
+/// finding (table "") is matched only by a waiver with an empty table.
+/// Others, and findings already waived, unchanged.
 void ApplyWaivers(std::vector<Finding>& findings, const std::vector<Waiver>& waivers);
 
 }  // namespace retort
