@@ -86,7 +86,6 @@ class CatalogJudge {
     table_ = &table;
     name_ = Qualified(table);
     out_ = &out;
-    cache_.clear();
     if (scoped) JudgeRls();
     JudgePolicyWithoutRls();
     if (!scoped) return;
@@ -410,6 +409,7 @@ class CatalogJudge {
   const TableFacts* table_ = nullptr;
   std::string name_;
   std::vector<Finding>* out_ = nullptr;
+  /// Expressions analysed so far (tables often share their policy text).
   std::map<std::string, PolicyExpressionFacts> cache_;
 };
 

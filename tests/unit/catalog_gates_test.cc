@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -543,6 +545,29 @@ TEST(CatalogGatesTest, WaiversApplyToCheckCatalogOutput) {
   ASSERT_EQ(V{"tenant-index-missing"}, Ids(findings));
   EXPECT_EQ(Severity::kWarning, findings[0].severity);
   EXPECT_EQ("small table", findings[0].waived_because);
+}
+
+TEST(CatalogGatesTest, EveryCatalogAndProbeIdIsDocumentedInTheYamlPage) {
+  std::ifstream in(std::string(RETORT_SOURCE_DIR) + "/man/retort.yaml.5");
+  ASSERT_TRUE(in) << "cannot read man/retort.yaml.5";
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string page = buffer.str();
+  for (size_t p = 0; (p = page.find("\\-", p)) != std::string::npos;) page.replace(p, 2, "-");
+  const size_t gates = page.find("\n.SH GATES\n");
+  ASSERT_NE(std::string::npos, gates) << "man/retort.yaml.5 has no GATES section";
+  const std::string section = page.substr(gates, page.find("\n.SH ", gates + 1) - gates);
+  for (const char* id : {"rls-disabled", "rls-not-forced", "rls-no-policy", "policy-without-rls",
+                         "policy-not-tenant-bound", "policy-always-true", "tenant-column-type",
+                         "tenant-column-nullable", "tenant-fk-missing", "tenant-index-missing",
+                         "unique-without-tenant", "app-role-bypasses-rls", "app-role-missing",
+                         "isolation-fixture-missing", "isolation-fixture-failed", "isolation-app-role-missing",
+                         "isolation-a-sees-nothing", "isolation-a-sees-other", "isolation-b-sees-a",
+                         "isolation-no-context-sees-rows", "isolation-cross-tenant-write",
+                         "downgrade-not-inverse"}) {
+    EXPECT_NE(std::string::npos, section.find("\n.TP\n.B " + std::string(id) + "\n"))
+        << id << " has no .TP entry in the GATES section of man/retort.yaml.5";
+  }
 }
 
 }  // namespace
