@@ -23,7 +23,7 @@ int RunStamp(const GlobalOptions& global, const StampOptions& o) {
     request.kind = PlannedStep::Kind::kStamp;
     request.stamp_targets = o.revisions;
     request.purge = o.purge;
-    return RunOnline(global, "stamp", request, false);
+    return RunOnline(global, "stamp", request, OnlineOptions{});
   }
   std::optional<std::string> from;
   std::vector<std::string> destinations;

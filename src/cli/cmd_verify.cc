@@ -13,6 +13,7 @@
 
 #include "retort/cli/commands.h"
 #include "retort/cli/connect.h"
+#include "retort/cli/finding_report.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
 #include "retort/db/disposable_database.h"
@@ -30,8 +31,14 @@ struct VerifyOptions {
 
 class VerifyRun {
  public:
-  VerifyRun(const GlobalOptions& global, const Project& project, Database& db)
-      : global_(global), project_(project), db_(db), runner_(db, *project.map, project.scripts, project.config) {}
+  // Every gate runs as in a real upgrade, but the scratch database needs no
+  // destructive confirmation (SPEC §6).
+  VerifyRun(const GlobalOptions& global, Project& project, Database& db)
+      : global_(global),
+        project_(project),
+        db_(db),
+        runner_(db, *project.map, project.scripts, project.config,
+                GateOptions{true, [](const std::vector<DestructiveTarget>&) {}}) {}
 
   /// Runs one step, reports it, and checks the version table is where the
   /// plan says it must be.
@@ -51,6 +58,12 @@ class VerifyRun {
 
   int Execute() {
     const RevisionMap& map = *project_.map;
+    // The static gates over every revision (both scripts) before anything runs.
+    std::vector<Finding> findings = runner_.CheckStatically(PlanUpgrade(map, "heads", {}));
+    if (HasBlocking(findings)) {
+      throw GateRefusal("refused before anything ran: the scripts fail the static gates", findings,
+                        "fix the findings above (retort lint shows them without a database)");
+    }
     db_.EnsureVersionTable();
     db_.EnsureHistoryTable();
     // 1. base -> heads, one step at a time.
@@ -83,7 +96,7 @@ class VerifyRun {
 
  private:
   const GlobalOptions& global_;
-  const Project& project_;
+  Project& project_;
   Database& db_;
   Runner runner_;
   std::vector<std::string> heads_;
@@ -113,7 +126,25 @@ int RunVerify(const GlobalOptions& global, const VerifyOptions& o) {
     DisposableDatabase scratch(server, "retort_verify");
     PgDatabase db(scratch.url(), project.config);
     VerifyRun run(global, project, db);
-    run.Execute();
+    try {
+      run.Execute();
+    } catch (const GateRefusal& e) {
+      PrintFindings(std::cerr, e.findings());
+      if (global.json()) {
+        std::cout << nlohmann::json{{"command", "verify"},
+                                    {"ephemeral", o.ephemeral},
+                                    {"steps", run.log()},
+                                    {"findings", FindingsJson(e.findings())},
+                                    {"error", {{"message", e.what()}, {"hint", e.hint()}}},
+                                    {"exit_code", static_cast<int>(e.code())},
+                                    {"exit_name", ExitCodeName(e.code())}}
+                         .dump(2)
+                  << "\n";
+        std::cerr << "error: " << e.what() << "\n";
+        return static_cast<int>(e.code());
+      }
+      throw;
+    }
     steps = run.steps();
     log = run.log();
   }

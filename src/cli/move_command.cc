@@ -18,6 +18,7 @@ struct MoveOptions {
   bool sql = false;
   bool dry_run = false;
   std::optional<std::string> tag;  ///< accepted for Alembic compatibility
+  std::optional<std::string> confirm;
 };
 
 int RunMove(const GlobalOptions& global, PlannedStep::Kind kind, const MoveOptions& o) {
@@ -27,11 +28,12 @@ int RunMove(const GlobalOptions& global, PlannedStep::Kind kind, const MoveOptio
   if (from && !o.sql) throw ProjectError("Range revision not allowed");
   if (!upgrade && o.sql && !from) throw ProjectError("downgrade with --sql requires <fromrev>:<torev>");
   if (o.sql && o.dry_run) throw UsageError("--sql and --dry-run do not go together");
+  if (o.sql && o.confirm) throw UsageError("--confirm applies to an online run, not to --sql");
   if (!o.sql) {
     RunRequest request;
     request.kind = kind;
     request.target = destination;
-    return RunOnline(global, name, request, o.dry_run);
+    return RunOnline(global, name, request, OnlineOptions{o.dry_run, o.confirm});
   }
   // Offline SQL reads only the script files of the planned steps.
   Project project = LoadProject(global, /*with_sql=*/false);
@@ -51,6 +53,9 @@ void SetupMoveCommand(CLI::App& app, Invocation& inv, PlannedStep::Kind kind, co
   cmd->add_flag("--sql", opts->sql, "Don't emit SQL to database - dump to standard output instead");
   cmd->add_flag("--dry-run", opts->dry_run,
                 "Read the database and print the plan (steps, statements, row changes); change nothing");
+  cmd->add_option("--confirm", opts->confirm,
+                  "Confirm the destructive statements: TABLE=COUNT[,...] exactly as a dry run prints it; "
+                  "refused unless the counts match the live database");
   cmd->add_option("--tag", opts->tag, "Arbitrary 'tag' name (accepted for Alembic compatibility)");
   cmd->callback([&inv, opts, kind] {
     inv.command = StepKindName(kind);

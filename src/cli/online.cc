@@ -1,4 +1,5 @@
-// Online upgrade/downgrade/stamp: the runner with progress and a report.
+// Online upgrade/downgrade/stamp: the runner with its gates, progress and a
+// report; the dry run; the destructive confirmation (TTY or --confirm).
 #include "retort/cli/online.h"
 
 #include <unistd.h>
@@ -9,16 +10,22 @@
 #include <nlohmann/json.hpp>
 
 #include "retort/cli/connect.h"
+#include "retort/cli/finding_report.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
 #include "retort/output/offline_sql.h"
 #include "retort/plan/planner.h"
-#include "retort/sql/statement_splitter.h"
 
 namespace retort {
 namespace {
 
-nlohmann::json StepJson(const Project& project, const PlannedStep& step, bool with_statements) {
+std::string FirstLineOf(const std::string& text) {
+  std::string first = Strip(text);
+  size_t nl = first.find('\n');
+  return nl == std::string::npos ? first : first.substr(0, nl) + " …";
+}
+
+nlohmann::json StepJson(const Project& project, Runner& runner, const PlannedStep& step, bool with_statements) {
   VersionTableRef table{project.config.version_table, project.config.version_table_schema};
   nlohmann::json changes = nlohmann::json::array();
   for (const VersionChange& c : step.changes) changes.push_back(VersionChangeSql(table, c));
@@ -29,18 +36,15 @@ nlohmann::json StepJson(const Project& project, const PlannedStep& step, bool wi
                    {"version_changes", changes},
                    {"heads_after", step.heads_after}};
   if (with_statements && step.kind != PlannedStep::Kind::kStamp) {
-    const Script& s = project.script(*project.map->FindId(step.revision));
     const bool up = step.kind == PlannedStep::Kind::kUpgrade;
     nlohmann::json stmts = nlohmann::json::array();
-    const std::string& sql = up ? s.upgrade_sql : s.downgrade_sql;
-    try {
-      for (const StatementSpan& span : SplitStatements(sql)) {
-        stmts.push_back({{"line", span.line}, {"sql", span.text}});
-      }
-    } catch (const SqlSyntaxError& e) {
-      throw ProjectError(s.ShownSqlPath(up) + ":" + std::to_string(e.line()) +
-                         ":" + std::to_string(e.column()) + ": " + e.what());
+    for (const AnalyzedStatement& s : runner.Statements(step.revision, up)) {
+      stmts.push_back({{"line", s.span.line},
+                       {"sql", s.span.text},
+                       {"lock", LockLevelName(s.lock)},
+                       {"lock_target", s.lock_target}});
     }
+    const Script& s = project.script(*project.map->FindId(step.revision));
     j["file"] = s.ShownSqlPath(up);
     j["transactional"] = s.transactional;
     j["statements"] = stmts;
@@ -48,57 +52,110 @@ nlohmann::json StepJson(const Project& project, const PlannedStep& step, bool wi
   return j;
 }
 
-void PrintPreview(const Project& project, Runner& runner, const std::string& database,
-                  const std::vector<std::string>& heads, const std::vector<PlannedStep>& steps) {
+void PrintPreview(const Project& project, Runner& runner, const std::string& database, const RunPreview& p) {
   std::cout << "Database: " << database << "\n"
-            << "Current heads: " << (heads.empty() ? "(none)" : Join(heads, ", ")) << "\n"
-            << "Plan: " << steps.size() << (steps.size() == 1 ? " step" : " steps") << "\n";
-  for (size_t i = 0; i < steps.size(); ++i) {
-    nlohmann::json j = StepJson(project, steps[i], true);
-    std::cout << "[" << i + 1 << "/" << steps.size() << "] " << runner.Label(steps[i]) << "\n";
+            << "Current heads: " << (p.heads.empty() ? "(none)" : Join(p.heads, ", ")) << "\n"
+            << "Plan: " << p.steps.size() << (p.steps.size() == 1 ? " step" : " steps") << "\n";
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    nlohmann::json j = StepJson(project, runner, p.steps[i], true);
+    std::cout << "[" << i + 1 << "/" << p.steps.size() << "] " << runner.Label(p.steps[i]) << "\n";
     if (j.contains("statements")) {
       if (!j["transactional"].get<bool>()) {
         std::cout << "    (transactional: false: runs outside a transaction and cannot be rolled back)\n";
       }
       for (const auto& s : j["statements"]) {
-        std::string first = Strip(s["sql"].get<std::string>());
-        size_t nl = first.find('\n');
-        if (nl != std::string::npos) first = first.substr(0, nl) + " …";
-        std::cout << "    " << j["file"].get<std::string>() << ":" << s["line"].get<int>() << ": " << first
-                  << "\n";
+        std::string lock = s["lock"].get<std::string>();
+        std::string target = s["lock_target"].get<std::string>();
+        std::cout << "    " << j["file"].get<std::string>() << ":" << s["line"].get<int>() << ": "
+                  << FirstLineOf(s["sql"].get<std::string>());
+        if (lock != "NONE") std::cout << "  [" << lock << (target.empty() ? "" : " on " + target) << "]";
+        std::cout << "\n";
       }
     }
     for (const auto& c : j["version_changes"]) std::cout << "    " << c.get<std::string>() << "\n";
   }
-  std::cout << "Dry run: nothing was changed.\n";
+  if (!p.findings.empty()) {
+    std::cout << "Findings:\n";
+    PrintFindings(std::cout, p.findings);
+  }
+  if (!p.destructive.empty()) PrintPreflight(std::cout, p.destructive);
+  std::cout << (HasBlocking(p.findings) ? "Dry run: the gates would refuse this run (exit 4); nothing was changed.\n"
+                                        : "Dry run: nothing was changed.\n");
+}
+
+int Preview(const GlobalOptions& global, const std::string& command, const Project& project, Runner& runner,
+            Database& db, const RunRequest& request) {
+  RunPreview p = runner.Preview(request);
+  const int code = HasBlocking(p.findings) ? static_cast<int>(ExitCode::kRefused) : 0;
+  if (!global.json()) {
+    PrintPreview(project, runner, db.Describe(), p);
+    return code;
+  }
+  nlohmann::json plan = nlohmann::json::array();
+  for (const PlannedStep& s : p.steps) {
+    nlohmann::json j = StepJson(project, runner, s, true);
+    j["label"] = runner.Label(s);
+    plan.push_back(j);
+  }
+  std::cout << nlohmann::json{{"command", command},
+                              {"mode", "dry-run"},
+                              {"database", db.Describe()},
+                              {"heads", p.heads},
+                              {"plan", plan},
+                              {"findings", FindingsJson(p.findings)},
+                              {"destructive", DestructiveJson(p.destructive)},
+                              {"confirm", p.destructive.empty() ? "" : ConfirmArgument(p.destructive)},
+                              {"exit_code", code},
+                              {"exit_name", ExitCodeName(static_cast<ExitCode>(code))}}
+                   .dump(2)
+            << "\n";
+  return code;
+}
+
+/// The destructive confirmation: a reviewed --confirm must match the live
+/// counts; without one, a person types "yes" on a terminal; otherwise the
+/// run is refused with the argument that would match.
+GateOptions::Confirm MakeConfirm(const GlobalOptions& global, const OnlineOptions& options) {
+  std::optional<std::map<std::string, long long>> confirmed;
+  if (options.confirm) confirmed = ParseConfirm(*options.confirm);
+  return [&global, confirmed](const std::vector<DestructiveTarget>& targets) {
+    if (!global.quiet || !confirmed) PrintPreflight(std::cerr, targets);
+    if (confirmed) {
+      std::vector<std::string> mismatches = ConfirmMismatches(targets, *confirmed);
+      if (mismatches.empty()) return;
+      throw GateRefusal("refused before anything ran: --confirm does not match the live row counts (" +
+                            Join(mismatches, "; ") + ")",
+                        {},
+                        "the data changed since the review; review a new dry run, then pass --confirm " +
+                            ConfirmArgument(targets));
+    }
+    if (!global.json() && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+      std::cerr << "Type 'yes' to run these destructive statements: " << std::flush;
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (Strip(answer) == "yes") return;
+      throw GateRefusal("refused before anything ran: the destructive statements were not confirmed", {});
+    }
+    throw GateRefusal("refused before anything ran: destructive statements need confirmation", {},
+                      "review them (retort <command> <target> --dry-run), then pass --confirm " +
+                          ConfirmArgument(targets));
+  };
 }
 
 }  // namespace
 
 int RunOnline(const GlobalOptions& global, const std::string& command, const RunRequest& request,
-              bool dry_run) {
-  Project project = LoadProject(global);
+              const OnlineOptions& options) {
+  GateOptions gates;
+  gates.enabled = request.kind != PlannedStep::Kind::kStamp;
+  gates.confirm = MakeConfirm(global, options);  // parses --confirm before connecting
+  // The SQL of the steps to run is read once they are planned: a no-op run
+  // reads no SQL file.
+  Project project = LoadProject(global, /*with_sql=*/false);
   std::unique_ptr<Database> db = ConnectDatabase(global, project.config);
-  Runner runner(*db, *project.map, project.scripts, project.config);
+  Runner runner(*db, *project.map, project.scripts, project.config, gates);
 
-  if (dry_run) {
-    auto [heads, steps] = runner.Preview(request);
-    if (!global.json()) {
-      PrintPreview(project, runner, db->Describe(), heads, steps);
-      return 0;
-    }
-    nlohmann::json plan = nlohmann::json::array();
-    for (const PlannedStep& s : steps) {
-      nlohmann::json j = StepJson(project, s, true);
-      j["label"] = runner.Label(s);
-      plan.push_back(j);
-    }
-    std::cout << nlohmann::json{{"command", command}, {"mode", "dry-run"}, {"database", db->Describe()},
-                                {"heads", heads}, {"plan", plan}, {"exit_code", 0}, {"exit_name", "ok"}}
-                     .dump(2)
-              << "\n";
-    return 0;
-  }
+  if (options.dry_run) return Preview(global, command, project, runner, *db, request);
 
   const bool progress_on = !global.quiet;
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -111,27 +168,36 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
       if (tty) std::cerr << head << std::flush;
     } else {
       std::cerr << (tty ? std::string() : head) << " " << *ms << " ms\n";
+      if (!global.json()) PrintFindings(std::cerr, step.findings);
     }
   };
   const auto start = std::chrono::steady_clock::now();
   nlohmann::json done = nlohmann::json::array();
   RunResult result;
+  bool step_open = false;
   try {
     result = runner.Run(request, [&](size_t i, size_t n, const StepOutcome& s, std::optional<long long> ms) {
+      step_open = !ms;
       progress(i, n, s, ms);
       if (ms) {
-        nlohmann::json j = StepJson(project, s.step, false);
+        nlohmann::json j = StepJson(project, runner, s.step, false);
         j["label"] = s.label;
         j["duration_ms"] = *ms;
+        j["transactional"] = s.transactional;
+        j["inverse_proved"] = s.inverse_proved;
+        j["findings"] = FindingsJson(s.findings);
         done.push_back(j);
       }
     });
   } catch (const Error& e) {
-    if (progress_on && tty) std::cerr << " failed\n";
+    if (progress_on && tty && step_open) std::cerr << " failed\n";
+    const auto* refusal = dynamic_cast<const GateRefusal*>(&e);
+    if (refusal != nullptr) PrintFindings(std::cerr, refusal->findings());
     if (global.json()) {
       nlohmann::json doc{{"command", command},
                          {"database", db->Describe()},
                          {"steps", done},
+                         {"findings", FindingsJson(refusal != nullptr ? refusal->findings() : std::vector<Finding>{})},
                          {"error", {{"message", e.what()}, {"hint", e.hint()}}},
                          {"exit_code", static_cast<int>(e.code())},
                          {"exit_name", ExitCodeName(e.code())}};
@@ -151,11 +217,26 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
   const long long total = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - start)
                               .count();
+  if (!global.json()) {
+    PrintFindings(std::cerr, result.static_findings);
+    if (!result.audit.empty()) {
+      std::cerr << "Audit of every table in the managed schemas after the run (" << result.audit.size()
+                << " finding" << (result.audit.size() == 1 ? "" : "s") << "; run 'retort check' to gate on them):\n";
+      PrintFindings(std::cerr, result.audit);
+    }
+  }
   if (global.json()) {
-    std::cout << nlohmann::json{{"command", command},      {"database", db->Describe()},
-                                {"heads_before", result.heads_before}, {"heads_after", result.heads_after},
-                                {"steps", done},          {"duration_ms", total},
-                                {"exit_code", 0},          {"exit_name", "ok"}}
+    std::cout << nlohmann::json{{"command", command},
+                                {"database", db->Describe()},
+                                {"heads_before", result.heads_before},
+                                {"heads_after", result.heads_after},
+                                {"steps", done},
+                                {"findings", FindingsJson(result.static_findings)},
+                                {"destructive", DestructiveJson(result.destructive)},
+                                {"audit", FindingsJson(result.audit)},
+                                {"duration_ms", total},
+                                {"exit_code", 0},
+                                {"exit_name", "ok"}}
                      .dump(2)
               << "\n";
   } else if (!global.quiet) {

@@ -7,9 +7,13 @@
 #include <chrono>
 
 #include "retort/common/text.h"
+#include "retort/exec/step_gates.h"
+#include "retort/gate/catalog_gates.h"
+#include "retort/gate/static_gates.h"
 #include "retort/output/listing.h"
 #include "retort/plan/planner.h"
 #include "retort/script/checksum.h"
+#include "retort/script/script_directory.h"
 #include "retort/sql/statement_splitter.h"
 
 namespace retort {
@@ -29,7 +33,7 @@ std::string FirstLine(const std::string& text) {
 
 /// The statements of a script, or a syntax error as a step failure at its
 /// file:line:column (the server would reject it the same way).
-std::vector<StatementSpan> Statements(const std::string& sql, const std::string& path,
+std::vector<StatementSpan> SplitOrThrow(const std::string& sql, const std::string& path,
                                       const std::string& revision) {
   try {
     return SplitStatements(sql);
@@ -55,12 +59,73 @@ void RequireKnownHeads(const RevisionMap& map, const std::vector<std::string>& h
       "matches");
 }
 
-Runner::Runner(Database& db, const RevisionMap& map, const std::vector<Script>& scripts,
-               const Config& config)
-    : db_(db), map_(map), scripts_(scripts), config_(config) {}
+Runner::Runner(Database& db, const RevisionMap& map, std::vector<Script>& scripts, const Config& config,
+               GateOptions gates)
+    : db_(db), map_(map), scripts_(scripts), config_(config), gates_(std::move(gates)) {}
 
 const Script& Runner::ScriptOf(const std::string& revision) const {
   return scripts_[static_cast<size_t>(*map_.FindId(revision))];
+}
+
+Script& Runner::LoadedScript(const std::string& revision) {
+  Script& script = scripts_[static_cast<size_t>(*map_.FindId(revision))];
+  ReadScriptSql(script);
+  return script;
+}
+
+const std::vector<AnalyzedStatement>& Runner::Statements(const std::string& revision, bool upgrade) {
+  const int node = *map_.FindId(revision);
+  auto key = std::make_pair(node, upgrade);
+  auto it = statements_.find(key);
+  if (it != statements_.end()) return it->second;
+  const Script& script = LoadedScript(revision);
+  std::vector<AnalyzedStatement> parsed;
+  if (upgrade || script.has_downgrade) {
+    const std::string& sql = upgrade ? script.upgrade_sql : script.downgrade_sql;
+    try {
+      parsed = AnalyzeSql(sql);
+    } catch (const SqlSyntaxError& e) {
+      throw ProjectError(script.ShownSqlPath(upgrade) + ":" + std::to_string(e.line()) + ":" +
+                         std::to_string(e.column()) + ": syntax error in revision " + revision + ": " + e.what());
+    }
+  }
+  return statements_.emplace(key, std::move(parsed)).first->second;
+}
+
+std::vector<Finding> Runner::CheckStatically(const std::vector<PlannedStep>& steps) {
+  std::vector<Finding> findings;
+  for (const PlannedStep& step : steps) {
+    if (step.kind == PlannedStep::Kind::kStamp) continue;
+    const bool upgrade = step.kind == PlannedStep::Kind::kUpgrade;
+    const Script& script = LoadedScript(step.revision);
+    const std::string running = script.ShownSqlPath(upgrade);
+    for (Finding& f : CheckRevisionStatically(script, map_.node(*map_.FindId(step.revision)))) {
+      // A destructive statement matters in the file that runs; the other
+      // file's are the inverse's business (its own pre-flight).
+      if (f.severity == Severity::kConfirm && f.file != running) continue;
+      findings.push_back(std::move(f));
+    }
+  }
+  ApplyWaivers(findings, config_.waivers);
+  return findings;
+}
+
+std::vector<DestructiveTarget> Runner::Preflight(const std::vector<PlannedStep>& steps) {
+  std::vector<PendingDestructive> ops;
+  for (const PlannedStep& step : steps) {
+    if (step.kind == PlannedStep::Kind::kStamp) continue;
+    const bool upgrade = step.kind == PlannedStep::Kind::kUpgrade;
+    const Script& script = LoadedScript(step.revision);
+    for (const AnalyzedStatement& s : Statements(step.revision, upgrade)) {
+      for (const DestructiveOp& op : s.destructive) {
+        ops.push_back(PendingDestructive{op, step.revision, script.ShownSqlPath(upgrade), s.span.line,
+                                         FirstLine(s.span.text)});
+      }
+    }
+  }
+  if (ops.empty()) return {};
+  const std::string schema = config_.tenancy.schemas.empty() ? "public" : config_.tenancy.schemas.front();
+  return CountDestructiveTargets(db_, ops, schema);
 }
 
 std::string Runner::Label(const PlannedStep& step) const {
@@ -88,10 +153,15 @@ std::vector<PlannedStep> Runner::Plan(const RunRequest& request,
   return {};
 }
 
-std::pair<std::vector<std::string>, std::vector<PlannedStep>> Runner::Preview(
-    const RunRequest& request) {
-  std::vector<std::string> heads = db_.ReadHeads();
-  return {heads, Plan(request, heads)};
+RunPreview Runner::Preview(const RunRequest& request) {
+  RunPreview preview;
+  preview.heads = db_.ReadHeads();
+  preview.steps = Plan(request, preview.heads);
+  if (gates_.enabled) {
+    preview.findings = CheckStatically(preview.steps);
+    preview.destructive = Preflight(preview.steps);
+  }
+  return preview;
 }
 
 RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
@@ -105,6 +175,25 @@ RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
   RunResult result;
   result.heads_before = db_.ReadHeads();
   std::vector<PlannedStep> steps = Plan(request, result.heads_before);
+  if (gates_.enabled && !steps.empty()) {
+    // Before anything runs: the static gates over every pending step, then
+    // the destructive pre-flight with live counts (SPEC §6).
+    std::vector<Finding> findings = CheckStatically(steps);
+    if (HasBlocking(findings)) {
+      throw GateRefusal("refused before anything ran: the pending steps fail the static gates", findings,
+                        "nothing was applied; fix the findings above (retort lint shows them without a "
+                        "database)");
+    }
+    result.static_findings = std::move(findings);
+    result.destructive = Preflight(steps);
+    if (!result.destructive.empty()) {
+      if (!gates_.confirm) {
+        throw GateRefusal("refused before anything ran: destructive statements need confirmation", {},
+                          "review a dry run and pass its --confirm argument");
+      }
+      gates_.confirm(result.destructive);
+    }
+  }
   // Like Alembic, upgrade/downgrade/stamp create the version table when the
   // database has no heads; `current` never does.
   if (result.heads_before.empty() || request.purge) db_.EnsureVersionTable();
@@ -115,13 +204,16 @@ RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
     db_.CommitStep();
   }
   for (size_t i = 0; i < steps.size(); ++i) {
-    StepOutcome pending{steps[i], Label(steps[i]), 0, true};
+    StepOutcome pending{steps[i], Label(steps[i]), 0, true, {}, false};
     if (progress) progress(i, steps.size(), pending, std::nullopt);
     StepOutcome done = RunStep(steps[i]);
     if (progress) progress(i, steps.size(), done, done.duration_ms);
     result.steps.push_back(std::move(done));
   }
   result.heads_after = db_.ReadHeads();
+  if (gates_.enabled && !result.steps.empty()) {
+    result.audit = StepGates(db_, map_, scripts_, config_).AuditAllTables();
+  }
   return result;
 }
 
@@ -134,7 +226,7 @@ void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactiona
   }
   // Statement by statement, so a failure names its own statement and line
   // even when the server gives no position.
-  for (const StatementSpan& span : Statements(sql, path, script.revision.id)) {
+  for (const StatementSpan& span : SplitOrThrow(sql, path, script.revision.id)) {
     try {
       if (transactional) {
         db_.ExecScript(span.text);
@@ -162,21 +254,54 @@ void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactiona
 StepOutcome Runner::RunStep(const PlannedStep& step) {
   const Clock::time_point start = Clock::now();
   const auto started_at = std::chrono::system_clock::now();
-  StepOutcome outcome{step, Label(step), 0, true};
-  const Script* script = step.kind == PlannedStep::Kind::kStamp ? nullptr : &ScriptOf(step.revision);
+  StepOutcome outcome{step, Label(step), 0, true, {}, false};
+  const Script* script = step.kind == PlannedStep::Kind::kStamp ? nullptr : &LoadedScript(step.revision);
   const bool upgrade = step.kind == PlannedStep::Kind::kUpgrade;
   outcome.transactional = script == nullptr || script->transactional;
+  const bool gated = gates_.enabled && script != nullptr;
+  StepGates gates(db_, map_, scripts_, config_);
+  StepScript where;
+  if (gated) {
+    where = StepScript{script, upgrade, *map_.FindId(step.revision), &Statements(step.revision, upgrade)};
+  }
 
   if (script != nullptr && !script->transactional) {
     // CONCURRENTLY and the like cannot run in a transaction block: the
-    // statements run one by one first; only the bookkeeping is atomic.
+    // statements run one by one first; the gates and the bookkeeping follow
+    // in one transaction. Such a step cannot be proved by a round trip.
+    fingerprint_known_ = false;
     ExecuteScript(*script, upgrade, false);
   }
   db_.BeginStep(config_.lock_timeout_ms, config_.statement_timeout_ms);
   try {
+    const bool round_trip = gated && script->transactional;
+    if (round_trip && !fingerprint_known_) {
+      fingerprint_ = gates.Fingerprint();
+      fingerprint_known_ = true;
+    }
     if (script != nullptr && script->transactional) ExecuteScript(*script, upgrade, true);
-    // gates: the catalog checks, isolation probe and round trip of SPEC §5
-    // steps 3-5 run here, inside the step's transaction.
+    if (gated) {
+      // SPEC §5 steps 3-5: catalog gates and isolation probe on what the
+      // step touched, then the round trip through the inverse script.
+      std::vector<Finding> findings = gates.CheckTouchedTables(where);
+      std::vector<std::string> after;
+      if (round_trip) {
+        after = gates.Fingerprint();
+        for (Finding& f : gates.ProveInverse(where, fingerprint_, [&] { ExecuteScript(*script, !upgrade, true); })) {
+          findings.push_back(std::move(f));
+        }
+      }
+      if (HasBlocking(findings)) {
+        throw GateRefusal("refused " + outcome.label + ": it fails the gates, so it was rolled back", findings,
+                          script->transactional
+                              ? "the step was rolled back; steps before it stay applied"
+                              : "this revision is transactional: false: its statements stay applied, the "
+                                "version table was not moved");
+      }
+      outcome.findings = std::move(findings);
+      outcome.inverse_proved = round_trip;
+      if (round_trip) fingerprint_ = std::move(after);
+    }
     for (const VersionChange& change : step.changes) db_.ApplyVersionChange(change);
     HistoryEntry entry;
     entry.revision = script != nullptr ? step.revision
@@ -189,12 +314,14 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
     db_.InsertHistory(entry);
     db_.CommitStep();
   } catch (...) {
+    fingerprint_known_ = false;
     db_.RollbackStep();
     throw;
   }
   // Confirm the version table really moved (Alembic's silent no-op pitfall).
   std::vector<std::string> heads = db_.ReadHeads();
   if (heads != step.heads_after) {
+    fingerprint_known_ = false;
     throw Error(ExitCode::kStepFailed,
                 "after " + outcome.label + " the version table holds [" + Join(heads, ", ") +
                     "], expected [" + Join(step.heads_after, ", ") + "]",

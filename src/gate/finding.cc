@@ -18,4 +18,19 @@ std::string FormatFinding(const Finding& f) {
          "]: " + f.message;
 }
 
+std::string FormatFindingReport(const Finding& f) {
+  std::string out = FormatFinding(f);
+  for (const std::string& d : f.details) out += "\n    " + d;
+  if (!f.hint.empty()) out += "\n  hint: " + f.hint;
+  if (!f.waived_because.empty()) out += "\n  waived: " + f.waived_because;
+  return out;
+}
+
+bool HasBlocking(const std::vector<Finding>& findings) {
+  for (const Finding& f : findings) {
+    if (f.severity == Severity::kError) return true;
+  }
+  return false;
+}
+
 }  // namespace retort

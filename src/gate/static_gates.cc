@@ -16,7 +16,7 @@ struct ScriptFile {
 
 Finding Make(const ScriptFile& f, int line, const char* id, Severity severity, std::string message,
              std::string hint) {
-  return Finding{id, severity, f.script.revision.id, f.path(), line, std::move(message), std::move(hint)};
+  return Finding{id, severity, f.script.revision.id, f.path(), line, std::move(message), std::move(hint), "", "", {}};
 }
 
 /// Analyses one file; a syntax error becomes the file's only finding.
@@ -112,7 +112,7 @@ std::vector<Finding> CheckGraphStatically(const RevisionMap& map) {
     findings.push_back(Finding{"multiple-heads", Severity::kWarning, "", "", 0,
                                "the script directory has " + std::to_string(ids.size()) +
                                    " heads (" + Join(ids, ", ") + "), so 'upgrade head' is ambiguous",
-                               "merge them: retort merge -m \"merge heads\" heads"});
+                               "merge them: retort merge -m \"merge heads\" heads", "", "", {}});
   }
   return findings;
 }

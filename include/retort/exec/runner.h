@@ -1,14 +1,18 @@
 #pragma once
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "retort/config/config.h"
 #include "retort/db/database.h"
+#include "retort/exec/preflight.h"
+#include "retort/gate/finding.h"
 #include "retort/plan/step.h"
 #include "retort/revision/revision_map.h"
 #include "retort/script/script.h"
+#include "retort/sql/statement_analysis.h"
 
 namespace retort {
 
@@ -26,12 +30,45 @@ struct StepOutcome {
   std::string label;       ///< "upgrade 8c4e51f0a2b3 add invoices"
   long long duration_ms = 0;
   bool transactional = true;
+  /// The in-step gates' warnings (waived findings, unique-without-tenant);
+  /// a step with an error finding is refused, not an outcome.
+  std::vector<Finding> findings;
+  /// The round trip ran and restored the schema (false for stamps and
+  /// transactional: false steps, which cannot be proved by one).
+  bool inverse_proved = false;
 };
 
 struct RunResult {
   std::vector<std::string> heads_before;  ///< after the lock was taken
   std::vector<std::string> heads_after;
   std::vector<StepOutcome> steps;
+  /// Static findings over the pending steps that did not block (warnings).
+  std::vector<Finding> static_findings;
+  /// The destructive pre-flight: what was confirmed.
+  std::vector<DestructiveTarget> destructive;
+  /// Catalog gates over every table of the managed schemas after the run
+  /// (tables no step touched included): reported, they do not undo steps.
+  std::vector<Finding> audit;
+};
+
+/// What a run would do, read-only (the dry run).
+struct RunPreview {
+  std::vector<std::string> heads;
+  std::vector<PlannedStep> steps;
+  std::vector<Finding> findings;               ///< static gates over the pending steps
+  std::vector<DestructiveTarget> destructive;  ///< with live row counts
+};
+
+/// How much gating a run does.
+struct GateOptions {
+  /// Static gates, the destructive pre-flight and the in-step gates (catalog,
+  /// isolation probe, round trip). Off only for stamps, which run no SQL.
+  bool enabled = true;
+  /// Asked when the pre-flight found destructive statements: returns to go
+  /// on, throws GateRefusal to stop. Unset: refused (exit 4). `verify`
+  /// (scratch database) sets one that accepts.
+  using Confirm = std::function<void(const std::vector<DestructiveTarget>&)>;
+  Confirm confirm;
 };
 
 /// A step that failed and was rolled back (exit 1). what() is
@@ -66,24 +103,38 @@ using ProgressFn = std::function<void(size_t index, size_t total, const StepOutc
 /// step says "gates".
 class Runner {
  public:
-  Runner(Database& db, const RevisionMap& map, const std::vector<Script>& scripts,
-         const Config& config);
+  /// `scripts` may hold metadata only: the SQL of the steps to run is read
+  /// when they are planned (a no-op run reads no SQL file).
+  Runner(Database& db, const RevisionMap& map, std::vector<Script>& scripts, const Config& config,
+         GateOptions gates = {});
 
   /// Takes the run lock, reads the heads (so a runner that waited sees what
   /// the previous one applied), plans, runs every step, releases the lock.
   RunResult Run(const RunRequest& request, const ProgressFn& progress);
 
-  /// Read-only: the current heads and the plan from them. No lock, nothing
-  /// created.
-  std::pair<std::vector<std::string>, std::vector<PlannedStep>> Preview(const RunRequest& request);
+  /// Read-only: the current heads, the plan from them, the static findings
+  /// and the destructive targets with live counts. No lock, nothing created.
+  RunPreview Preview(const RunRequest& request);
+
+  /// The analysed statements of a revision's upgrade.sql or downgrade.sql
+  /// (read and parsed once). Throws ProjectError on a syntax error.
+  const std::vector<AnalyzedStatement>& Statements(const std::string& revision, bool upgrade);
 
   /// The plan for `request` from `heads`; refuses heads this script
   /// directory does not know (the database is ahead of these scripts).
   std::vector<PlannedStep> Plan(const RunRequest& request, const std::vector<std::string>& heads) const;
 
-  /// Runs one step in its own transaction and checks the version table
-  /// moved. Public for `verify`, which drives steps one at a time.
+  /// Runs one step in its own transaction, with the in-step gates, and
+  /// checks the version table moved. Public for `verify`, which drives steps
+  /// one at a time. A gate error rolls the step back: GateRefusal (exit 4).
   StepOutcome RunStep(const PlannedStep& step);
+
+  /// Static gates over the revisions of `steps` (both files of each; the
+  /// destructive findings only of the file that runs). Waivers applied.
+  std::vector<Finding> CheckStatically(const std::vector<PlannedStep>& steps);
+
+  /// The destructive statements of the files `steps` run, counted live.
+  std::vector<DestructiveTarget> Preflight(const std::vector<PlannedStep>& steps);
 
   /// "upgrade 8c4e51f0a2b3 add invoices".
   std::string Label(const PlannedStep& step) const;
@@ -91,11 +142,19 @@ class Runner {
  private:
   void ExecuteScript(const Script& script, bool upgrade, bool transactional);
   const Script& ScriptOf(const std::string& revision) const;
+  Script& LoadedScript(const std::string& revision);
 
   Database& db_;
   const RevisionMap& map_;
-  const std::vector<Script>& scripts_;
+  std::vector<Script>& scripts_;
   const Config& config_;
+  GateOptions gates_;
+  /// Parsed scripts by (node, upgrade?).
+  std::map<std::pair<int, bool>, std::vector<AnalyzedStatement>> statements_;
+  /// The fingerprint of the schema as the last committed step left it (the
+  /// next step's "before"); empty when unknown.
+  std::vector<std::string> fingerprint_;
+  bool fingerprint_known_ = false;
 };
 
 /// Explains version-table rows this script directory does not have (Alembic
