@@ -7,12 +7,14 @@ CREATE TABLE tenants (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- The role the application connects as. Roles are cluster-wide, so another
--- database of the same cluster may have created it already (or be creating it
--- right now: that is the unique_violation).
+-- The role the application acts as (tenancy.app_role). NOLOGIN: the
+-- application logs in as its own role, which is granted app_user; it owns no
+-- table and never bypasses row-level security. Roles are cluster-wide, so
+-- another database of the same cluster may have created it already (or be
+-- creating it right now: that is the unique_violation).
 DO $$
 BEGIN
-    CREATE ROLE app_user LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    CREATE ROLE app_user NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 EXCEPTION
     WHEN duplicate_object OR unique_violation THEN
         RAISE NOTICE 'role app_user already exists, keeping it';

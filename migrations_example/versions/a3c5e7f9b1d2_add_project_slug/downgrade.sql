@@ -1,0 +1,2 @@
+-- The slugs can be derived again from the names.
+ALTER TABLE projects DROP COLUMN slug;
