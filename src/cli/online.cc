@@ -175,9 +175,11 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
   nlohmann::json done = nlohmann::json::array();
   RunResult result;
   bool step_open = false;
+  std::string open_head;  // the progress line of the step that is running
   try {
     result = runner.Run(request, [&](size_t i, size_t n, const StepOutcome& s, std::optional<long long> ms) {
       step_open = !ms;
+      open_head = "[" + std::to_string(i + 1) + "/" + std::to_string(n) + "] " + s.label + " …";
       progress(i, n, s, ms);
       if (ms) {
         nlohmann::json j = StepJson(project, runner, s.step, false);
@@ -190,8 +192,10 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
       }
     });
   } catch (const Error& e) {
-    if (progress_on && tty && step_open) std::cerr << " failed\n";
     const auto* refusal = dynamic_cast<const GateRefusal*>(&e);
+    if (progress_on && step_open) {
+      std::cerr << (tty ? std::string() : open_head) << (refusal != nullptr ? " refused\n" : " failed\n");
+    }
     if (refusal != nullptr) PrintFindings(std::cerr, refusal->findings());
     if (global.json()) {
       nlohmann::json doc{{"command", command},
@@ -218,7 +222,13 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
                               std::chrono::steady_clock::now() - start)
                               .count();
   if (!global.json()) {
-    PrintFindings(std::cerr, result.static_findings);
+    // Destructive statements were listed by the pre-flight; the rest are
+    // the warnings a person should still read.
+    std::vector<Finding> warnings;
+    for (const Finding& f : result.static_findings) {
+      if (f.severity != Severity::kConfirm) warnings.push_back(f);
+    }
+    PrintFindings(std::cerr, warnings);
     if (!result.audit.empty()) {
       std::cerr << "Audit of every table in the managed schemas after the run (" << result.audit.size()
                 << " finding" << (result.audit.size() == 1 ? "" : "s") << "; run 'retort check' to gate on them):\n";

@@ -76,11 +76,30 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
     }
     return named.front().second;
   };
+  // A policy finding points at the statement that made the policy, when
+  // the step made one on that table.
+  auto policy_line = [&](const std::string& table) {
+    for (const AnalyzedStatement& s : *step.statements) {
+      for (const auto* list : {&s.creates, &s.alters}) {
+        for (const SqlObject& o : *list) {
+          if (o.kind != "policy") continue;
+          SqlObject t{"table", o.schema, o.table, "", ""};
+          for (const TableFacts& fact : facts) {
+            if (fact.schema + "." + fact.name == table && Designates(Written(t), fact)) return s.span.line;
+          }
+        }
+      }
+    }
+    return 0;
+  };
   std::vector<Finding> findings = CheckCatalog(facts, role, tenancy);
   for (Finding& f : findings) {
     f.revision = script.revision.id;
     f.file = file;
     f.line = f.table.empty() ? named.front().second : line_of(f.table);
+    if (StartsWith(f.id, "policy-") && !f.table.empty()) {
+      if (int line = policy_line(f.table); line > 0) f.line = line;
+    }
   }
   ApplyWaivers(findings, config_.waivers);
 

@@ -66,7 +66,8 @@ void CheckStatements(const ScriptFile& f, const std::vector<AnalyzedStatement>& 
       findings.push_back(Make(f, line, "destructive", Severity::kConfirm,
                               d.what + " " + target + (d.detail.empty() ? "" : " (" + d.detail + ")") +
                                   " removes data",
-                              "review it before applying: whatever it holds is gone afterwards"));
+                              "retort counts its rows before anything runs and applies it only when confirmed (typed "
+                              "on a terminal, or --confirm TABLE=COUNT from a reviewed dry run)"));
     }
   }
 }
