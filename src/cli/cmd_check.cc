@@ -1,6 +1,7 @@
 // `retort check`: compare a live database with the scripts: revisions the
-// scripts do not have (the database is ahead), and applied revisions whose
-// files changed since they were applied (edited history).
+// scripts do not have (the database is ahead), applied revisions whose files
+// changed since they were applied (edited history), and every catalog gate on
+// every table of the managed schemas (SPEC §4).
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -10,20 +11,20 @@
 
 #include "retort/cli/commands.h"
 #include "retort/cli/connect.h"
+#include "retort/cli/finding_report.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
+#include "retort/exec/step_gates.h"
+#include "retort/gate/finding.h"
 #include "retort/script/checksum.h"
 
 namespace retort {
 namespace {
 
-struct Finding {
-  std::string id;
-  std::string revision;
-  std::string where;
-  std::string message;
-  std::string hint;
-};
+Finding CheckFinding(const char* id, const std::string& revision, const std::string& file, std::string message,
+                     std::string hint) {
+  return Finding{id, Severity::kError, revision, file, 0, std::move(message), std::move(hint), "", "", {}};
+}
 
 int RunCheck(const GlobalOptions& global) {
   Project project = LoadProject(global);
@@ -36,12 +37,12 @@ int RunCheck(const GlobalOptions& global) {
     if (std::optional<int> n = map.FindId(r)) {
       known.push_back(*n);
     } else {
-      findings.push_back({"database-ahead", r, "",
+      findings.push_back(CheckFinding("database-ahead", r, "",
                           "the database is at revision " + r +
                               ", which this script directory does not have: the database is ahead of "
                               "these scripts",
                           "it was migrated by a newer checkout (or another branch); deploy that "
-                          "checkout or run its 'retort downgrade' to a revision both share"});
+                          "checkout or run its 'retort downgrade' to a revision both share"));
     }
   }
   // The last upgrade recorded for each revision is what was applied.
@@ -60,20 +61,20 @@ int RunCheck(const GlobalOptions& global) {
       continue;
     }
     if (it->second != RevisionChecksum(s)) {
-      findings.push_back({"edited-history", s.revision.id, s.shown_dir,
+      findings.push_back(CheckFinding("edited-history", s.revision.id, s.shown_dir,
                           "revision " + s.revision.id + " was applied, but its files changed since "
                               "(SHA-256 differs from the one recorded when it ran)",
                           "restore the files as they were applied, and put the change in a new "
-                          "revision instead"});
+                          "revision instead"));
     }
   }
-  const bool failed = !findings.empty();
+  // Every catalog gate on every table of the managed schemas (waivers
+  // applied): the live schema, whoever changed it.
+  std::vector<Finding> catalog = StepGates(*db, map, project.scripts, project.config).AuditAllTables();
+  findings.insert(findings.end(), catalog.begin(), catalog.end());
+  const bool failed = HasBlocking(findings);
   if (global.json()) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const Finding& f : findings) {
-      list.push_back({{"id", f.id}, {"severity", "error"}, {"revision", f.revision}, {"where", f.where},
-                      {"message", f.message}, {"hint", f.hint}});
-    }
+    nlohmann::json list = FindingsJson(findings);
     std::cout << nlohmann::json{{"command", "check"},
                                 {"database", db->Describe()},
                                 {"version_table_rows", rows},
@@ -86,10 +87,7 @@ int RunCheck(const GlobalOptions& global) {
               << "\n";
     return failed ? static_cast<int>(ExitCode::kCheckFailed) : 0;
   }
-  for (const Finding& f : findings) {
-    std::cout << (f.where.empty() ? "" : f.where + ": ") << "error[" << f.id << "]: " << f.message << "\n"
-              << "  hint: " << f.hint << "\n";
-  }
+  PrintFindings(std::cout, findings);
   std::cout << "check: " << applied.size() << " applied revisions, " << unrecorded
             << " without a recorded checksum, " << findings.size()
             << (findings.size() == 1 ? " finding" : " findings") << "\n";
@@ -100,7 +98,9 @@ int RunCheck(const GlobalOptions& global) {
 
 void SetupCheck(CLI::App& app, Invocation& inv) {
   CLI::App* cmd = app.add_subcommand(
-      "check", "Compare the database with the scripts: unknown revisions and edited history.");
+      "check",
+      "Compare the database with the scripts (unknown revisions, edited history) and run every catalog gate "
+      "on the live schema.");
   cmd->callback([&inv] {
     inv.command = "check";
     inv.run = [&inv] { return RunCheck(inv.global); };
