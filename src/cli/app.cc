@@ -12,6 +12,8 @@
 #include "retort/cli/commands.h"
 #include "retort/common/error.h"
 #include "retort/common/version.h"
+#include "retort/db/library_version.h"
+#include "retort/sql/library_version.h"
 
 namespace retort {
 namespace {
@@ -39,7 +41,10 @@ void BuildApp(CLI::App& app, Invocation& inv) {
   app.description(
       "retort: an Alembic-compatible migration runner for PostgreSQL that refuses unsafe "
       "multi-tenant migrations");
-  app.set_version_flag("--version", std::string("retort ") + kVersion);
+  app.set_version_flag("--version", [] {
+    return std::string("retort ") + kVersion + "\nlibpq " + LibpqVersion() + "\nlibpg_query " +
+           PgQueryVersion();
+  });
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the command
   app.add_option("-c,--config", inv.global.config,

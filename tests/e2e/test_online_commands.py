@@ -44,7 +44,7 @@ ORDER BY 1, 2, 3
 
 def retort_version():
     out = subprocess.run([harness.RETORT, "--version"], capture_output=True, text=True, check=True)
-    return out.stdout.split()[-1]
+    return out.stdout.splitlines()[0].split()[-1]  # "retort 0.1.0"; libraries follow
 
 
 def free_port():
