@@ -117,7 +117,10 @@ std::optional<std::string> ReadProjectFileIfExists(const std::string& path, cons
 std::optional<std::string> ReadProjectFileIfExistsAt(int dir_fd, const std::string& path,
                                                      const std::string& shown, const std::string& what,
                                                      std::size_t max_bytes) {
-  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+  // forever (a hang, not the "not a regular file" error below). Reads of
+  // regular files ignore the flag.
+  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     throw ProjectError(shown + ": cannot read " + what + ": " +
