@@ -1,13 +1,51 @@
 #include "retort/config/yaml_document.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "retort/config/project_file.h"
 
 namespace retort {
 namespace {
+
+/// Records where each document of a stream starts and where its first node
+/// is, and nothing else (the nodes are built by YAML::Load).
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark start;
+    std::optional<YAML::Mark> first_node;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, std::nullopt}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (!documents.empty() && !documents.back().first_node) documents.back().first_node = mark;
+  }
+};
 
 /// Optimal string alignment distance: Levenshtein plus adjacent swaps, the
 /// commonest typo in a key ("verison_table").
@@ -39,9 +77,29 @@ YamlDocument::YamlDocument(std::string shown, std::string text)
     return shown_ + ":" + std::to_string(mark.line + 1) + ":" +
            std::to_string(CharacterColumn(text_, mark.line, mark.column));
   };
-  std::vector<YAML::Node> documents;
+  // Not YAML::LoadAll: yaml-cpp 0.7 never gets past a ',' outside a flow
+  // collection where a document or its next node would start (",", "- a\n,",
+  // "[1] ,"): LoadAll then collects empty documents until memory runs out.
+  // One pass over the events stops at the second document, which is an
+  // error either way; the nodes come from YAML::Load (the first document).
+  DocumentMarks marks;
   try {
-    documents = YAML::LoadAll(text_);
+    std::istringstream in(text_);
+    YAML::Parser parser(in);
+    while (marks.documents.size() < 2 && parser.HandleNextDocument(marks)) {
+    }
+    if (marks.documents.size() > 1) {
+      const DocumentMarks::Document& second = marks.documents[1];
+      const YAML::Mark at = second.first_node.value_or(second.start);
+      if (at.pos >= 0 && static_cast<std::size_t>(at.pos) < text_.size() && text_[at.pos] == ',') {
+        throw ProjectError(where(at) + ": invalid YAML: unexpected ',' outside [ ] or { }",
+                           "a ',' separates items only inside [ ] or { }; remove it or "
+                           "put the list in brackets");
+      }
+      throw ProjectError(where(at) + ": more than one YAML document",
+                         "remove the second '---' and what follows it");
+    }
+    if (!marks.documents.empty()) root_ = YAML::Load(text_);
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp 0.7 reports this as "bad file"; say what it means.
     throw ProjectError(where(e.mark) + ": YAML nesting is too deep",
@@ -50,11 +108,6 @@ YamlDocument::YamlDocument(std::string shown, std::string text)
   } catch (const YAML::Exception& e) {
     throw ProjectError(where(e.mark) + ": invalid YAML: " + e.msg);
   }
-  if (documents.size() > 1) {
-    throw ProjectError(Where(documents[1]) + ": more than one YAML document",
-                       "remove the second '---' and what follows it");
-  }
-  if (!documents.empty()) root_ = documents[0];
   std::set<int> visited;
   CheckQuotes(root_, visited);
 }

@@ -4,6 +4,8 @@
 
 #include "support/project_error.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <string>
 
@@ -242,6 +244,21 @@ TEST(ParseMigrationYamlTest, BadYamlAndDeepNesting) {
             ParseError("revision: a\ndown_revision: ~\nmessage: caf\xe9\n"));
 }
 
+TEST(ParseMigrationYamlTest, StrayCommaIsAnErrorNotAHang) {
+  // yaml-cpp 0.7's LoadAll loops forever on these (found by fuzz_migration_yaml).
+  const std::string hint =
+      " | a ',' separates items only inside [ ] or { }; remove it or put the list in brackets";
+  EXPECT_EQ("m.yaml:1:1: invalid YAML: unexpected ',' outside [ ] or { }" + hint, ParseError(","));
+  EXPECT_EQ("m.yaml:2:1: invalid YAML: unexpected ',' outside [ ] or { }" + hint,
+            ParseError("- a\n,"));
+  EXPECT_EQ("m.yaml:1:5: invalid YAML: unexpected ',' outside [ ] or { }" + hint,
+            ParseError("[1] ,"));
+  EXPECT_EQ("m.yaml:1:1: invalid YAML: unexpected ',' outside [ ] or { }" + hint,
+            ParseError(",revision: a1\ndown_revision: null\nmessage: m\n\n}\n"));
+  EXPECT_EQ("m.yaml:3:1: more than one YAML document | remove the second '---' and what follows it",
+            ParseError("revision: a1\n---\nb: 2\n"));
+}
+
 // ---- LoadScriptDirectory ---------------------------------------------------
 
 /// A project in a fresh directory that is also the working directory.
@@ -434,6 +451,58 @@ TEST_F(ScriptDirectoryTest, SymlinkLoopsAreErrorsNotHangs) {
             " declared at versions/a1/migration.yaml:1:11) | give one of them a new id,"
             " and its folder the same name",
             LoadError());
+}
+
+TEST_F(ScriptDirectoryTest, SpecialFilesAreErrorsNotHangs) {
+  // A FIFO in place of a file: opening it for reading would wait for a
+  // writer forever.
+  AddRevision("a1", "a1");
+  fs::remove(dir_.path() / "versions/a1/migration.yaml");
+  ASSERT_EQ(0, ::mkfifo((dir_.path() / "versions/a1/migration.yaml").c_str(), 0600));
+  EXPECT_EQ("versions/a1/migration.yaml: not a regular file", LoadError());
+  fs::remove(dir_.path() / "versions/a1/migration.yaml");
+  AddRevision("a1", "a1");
+  fs::remove(dir_.path() / "versions/a1/upgrade.sql");
+  ASSERT_EQ(0, ::mkfifo((dir_.path() / "versions/a1/upgrade.sql").c_str(), 0600));
+  EXPECT_EQ("versions/a1/upgrade.sql: not a regular file", LoadError());
+  fs::remove(dir_.path() / "versions/a1/upgrade.sql");
+  fs::create_symlink("/dev/zero", dir_.path() / "versions/a1/upgrade.sql");
+  EXPECT_EQ("versions/a1/upgrade.sql: not a regular file", LoadError());
+  // A version location that is a symbolic link to itself.
+  config_.version_locations = {"loop"};
+  fs::create_symlink("loop", dir_.path() / "loop");
+  EXPECT_EQ("loop: cannot read: Too many levels of symbolic links", LoadError());
+}
+
+TEST_F(ScriptDirectoryTest, BinaryMigrationYamlIsAClearError) {
+  AddRevision("a1", "a1");
+  dir_.Write("versions/a1/migration.yaml", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
+  EXPECT_EQ("versions/a1/migration.yaml:1:1: invalid UTF-8 (byte 0x89) | save the file as UTF-8",
+            LoadError());
+  dir_.Write("versions/a1/migration.yaml", std::string("r\0e\0v\0", 6));  // UTF-16LE
+  EXPECT_EQ("versions/a1/migration.yaml:1:2: file contains a NUL byte"
+            " | retort reads only UTF-8 text files; is this a binary or UTF-16 file?",
+            LoadError());
+}
+
+TEST_F(ScriptDirectoryTest, LargeFilesBelowTheLimitLoad) {
+  // An 8 MiB message (fast path) and a block-scalar message (YAML parser),
+  // and a 10,000-statement upgrade.sql, read whole.
+  AddRevision("a1", "a1");
+  AddRevision("b2", "b2", "a1");
+  const std::string big(8 << 20, 'x');
+  dir_.Write("versions/a1/migration.yaml", "revision: a1\ndown_revision: null\nmessage: " + big + "\n");
+  std::string block = "revision: b2\ndown_revision: a1\nmessage: |\n";
+  for (int i = 0; i < 20000; ++i) block += "  line " + std::to_string(i) + " of a long message\n";
+  dir_.Write("versions/b2/migration.yaml", block);
+  std::string sql;
+  for (int i = 0; i < 10000; ++i) sql += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  dir_.Write("versions/b2/upgrade.sql", sql);
+  std::vector<Script> scripts = LoadScriptDirectory(config_);
+  ASSERT_EQ(2u, scripts.size());
+  EXPECT_EQ(big, scripts[0].revision.message);
+  EXPECT_EQ(0u, scripts[1].revision.message.rfind("line 0 of a long message\nline 1 ", 0));
+  EXPECT_EQ(sql, scripts[1].upgrade_sql);
 }
 
 }  // namespace
