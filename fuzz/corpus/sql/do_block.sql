@@ -1,0 +1,11 @@
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT id FROM t LOOP
+    EXECUTE format('DELETE FROM %I', r.id);
+    UPDATE t SET a = a + 1 WHERE true;
+    RAISE NOTICE 'x %', r.id;
+  END LOOP;
+  COMMIT;
+END $$;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;

@@ -1,0 +1,1 @@
+-- Merge revision: its upgrade is empty, so its downgrade is empty too.

@@ -1,0 +1,1 @@
+-- Merge of the billing branch (6e5a7c9d0b48) and tasks (5d2f8b3c1a06): no schema change.
