@@ -43,6 +43,8 @@ export RETORT_TEST_DATABASE_URL="host=127.0.0.1 port=$PGPORT user=postgres dbnam
 unset PGHOST PGPORT PGUSER PGDATABASE
 echo "    RETORT_TEST_DATABASE_URL=$RETORT_TEST_DATABASE_URL"
 
+# Sanitizer builds: known leaks inside system libraries (each explained there).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}
 echo "==> ctest"
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$jobs" "$@" || status=$?
