@@ -232,6 +232,18 @@ std::string PgDatabase::Mask(const std::string& text) const {
 }
 
 std::string PgDatabase::Raw(const std::string& sql) {
+  FlushHistory();
+  return Send(sql);
+}
+
+void PgDatabase::FlushHistory() {
+  if (pending_history_.empty()) return;
+  std::string sql;
+  sql.swap(pending_history_);
+  Send(sql);
+}
+
+std::string PgDatabase::Send(const std::string& sql) {
   PGconn* c = conn_->raw();
   if (c == nullptr || PQstatus(c) != CONNECTION_OK ||
       PQsendQuery(c, sql.c_str()) == 0) {
@@ -278,6 +290,7 @@ std::string PgDatabase::Raw(const std::string& sql) {
 
 pg_detail::Rows PgDatabase::Query(const std::string& sql,
                                   const std::vector<std::string>& params) {
+  FlushHistory();
   PGconn* c = conn_->raw();
   auto lost = [&] {
     return Error(ExitCode::kUnreachable,
@@ -310,6 +323,7 @@ pg_detail::Connection& PgDatabase::Session() {
   // FATAL "terminating connection..." and the end of the stream) finds most
   // deaths without a query; only a connection that dies during the query
   // itself still costs that one small leak.
+  FlushHistory();
   PGconn* c = conn_->raw();
   if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
     throw Error(ExitCode::kUnreachable,
@@ -348,27 +362,50 @@ bool PgDatabase::TableExists(const std::string& table) {
   try {
     pqxx::nontransaction tx(Session());
     // Resolved like Alembic's has_table: the schema, else the search_path.
-    return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
-                           Qualified(table))[0]
-        .as<bool>();
+    const bool exists = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
+                                        Qualified(table))[0]
+                            .as<bool>();
+    if (exists) NoteExists(table);
+    return exists;
   } catch (...) {
     Rethrow("looking for table " + table);
   }
 }
 
+void PgDatabase::NoteExists(const std::string& table) {
+  if (table == version_table_) version_seen_ = true;
+  if (history_table_ && table == *history_table_) history_seen_ = true;
+}
+
 bool PgDatabase::VersionTableExists() { return TableExists(version_table_); }
 
 std::vector<std::string> PgDatabase::ReadHeads() {
-  if (!VersionTableExists()) return {};
+  const std::string select = "SELECT version_num FROM " + Qualified(version_table_);
   std::vector<std::string> heads;
-  try {
-    pqxx::nontransaction tx(Session());
-    for (const auto& row :
-         tx.exec("SELECT version_num FROM " + Qualified(version_table_))) {
-      heads.emplace_back(row[0].c_str());
+  PGconn* c = conn_->raw();
+  if (version_seen_ && !in_step_ && pending_history_.empty() && c != nullptr &&
+      PQtransactionStatus(c) == PQTRANS_IDLE) {
+    // The table was seen in this session and retort never drops it: read it
+    // without the to_regclass() look-up first (one round trip, not two).
+    // Should someone else have dropped it since, the failed SELECT outside a
+    // transaction harms nothing and means "no table", as the look-up would.
+    // Inside a transaction a failed statement would abort it: look first.
+    try {
+      const pg_detail::Rows rows = Query(select);
+      for (int i = 0; i < rows.size(); ++i) heads.push_back(rows.Text(i, 0));
+    } catch (const StatementError& e) {
+      if (e.sqlstate() != "42P01" && e.sqlstate() != "3F000") throw;
+      version_seen_ = false;
+      return {};
     }
-  } catch (...) {
-    Rethrow("reading " + version_table_);
+  } else {
+    if (!VersionTableExists()) return {};
+    try {
+      pqxx::nontransaction tx(Session());
+      for (const auto& row : tx.exec(select)) heads.emplace_back(row[0].c_str());
+    } catch (...) {
+      Rethrow("reading " + version_table_);
+    }
   }
   // Sorted here, not by the server, so the order does not depend on the
   // database's collation.
@@ -425,7 +462,8 @@ void PgDatabase::EnsureTable(Create create, Done done) {
 
 void PgDatabase::EnsureVersionTable() {
   // Alembic's DDL (alembic/ddl/impl.py version_table_impl), byte for byte
-  // apart from always-quoted identifiers.
+  // apart from always-quoted identifiers. A table seen in this session needs
+  // no look-up (retort never drops it; a rollback forgets what was seen).
   EnsureTable(
       [this] {
         Raw("CREATE TABLE " + Qualified(version_table_) +
@@ -433,7 +471,8 @@ void PgDatabase::EnsureVersionTable() {
             Quote(version_table_ + "_pkc") +
             " PRIMARY KEY (version_num)\n)");
       },
-      [this] { return VersionTableExists(); });
+      [this] { return version_seen_ || VersionTableExists(); });
+  version_seen_ = true;
 }
 
 void PgDatabase::ApplyVersionChange(const VersionChange& change) {
@@ -507,7 +546,8 @@ void PgDatabase::EnsureHistoryTable() {
             "    retort_version text NOT NULL\n"
             ")");
       },
-      [this, &name] { return TableExists(name); });
+      [this, &name] { return history_seen_ || TableExists(name); });
+  history_seen_ = true;
 }
 
 void PgDatabase::InsertHistory(const HistoryEntry& entry) {
@@ -516,21 +556,39 @@ void PgDatabase::InsertHistory(const HistoryEntry& entry) {
       std::chrono::duration_cast<std::chrono::milliseconds>(
           entry.started_at.time_since_epoch())
           .count();
-  try {
-    pqxx::nontransaction tx(Session());
-    tx.exec_params0(
-        "INSERT INTO " + Qualified(*history_table_) +
-            " (revision, direction, checksum, db_user, client_host, "
-            "started_at, duration_ms, retort_version) VALUES ($1, $2, "
-            "NULLIF($3, ''), current_user, "
-            "COALESCE(host(inet_client_addr()), 'local'), "
-            "to_timestamp($4::double precision / 1000), $5, $6)",
-        entry.revision, std::string(DirectionName(entry.direction)),
-        entry.checksum, started_ms,
-        static_cast<long long>(entry.duration_ms), std::string(kVersion));
-  } catch (...) {
-    Rethrow("writing " + *history_table_);
+  PGconn* c = conn_->raw();
+  auto literal = [&](const std::string& value) {
+    char* quoted = c != nullptr ? PQescapeLiteral(c, value.data(), value.size())
+                                : nullptr;
+    if (quoted == nullptr) {
+      throw Error(ExitCode::kUnreachable,
+                  Mask("lost the connection to " + target_ + ": " +
+                       OneLine(c != nullptr ? PQerrorMessage(c) : "not connected")));
+    }
+    std::string out = quoted;
+    PQfreemem(quoted);
+    return out;
+  };
+  // Literals rather than bound parameters: the row travels in the same
+  // simple-protocol query as the step's COMMIT (CommitStep), which saves a
+  // round trip per step. Any other statement sent before then sends it first,
+  // so the order of statements is unchanged.
+  std::string sql =
+      "INSERT INTO " + Qualified(*history_table_) +
+      " (revision, direction, checksum, db_user, client_host, started_at, "
+      "duration_ms, retort_version) VALUES (" +
+      literal(entry.revision) + ", " + literal(DirectionName(entry.direction)) +
+      ", " + (entry.checksum.empty() ? std::string("NULL") : literal(entry.checksum)) +
+      ", current_user, COALESCE(host(inet_client_addr()), 'local'), "
+      "to_timestamp(" + std::to_string(started_ms) +
+      "::double precision / 1000), " +
+      std::to_string(static_cast<long long>(entry.duration_ms)) + ", " +
+      literal(kVersion) + ");\n";
+  if (!in_step_) {
+    Raw(sql);  // outside a step: on its own, as before
+    return;
   }
+  pending_history_ += sql;
 }
 
 std::vector<HistoryRow> PgDatabase::ReadHistory() {
@@ -569,13 +627,22 @@ void PgDatabase::AcquireRunLock(long lock_wait_ms) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(lock_wait_ms);
   try {
     pqxx::nontransaction tx(Session());
+    // One round trip: where an unqualified version table lives (and would be
+    // created), and whether retort's tables exist already (a table seen once
+    // is not looked up again: retort never drops them; one still missing is
+    // looked up again later, since a concurrent run may create it).
+    const pqxx::row facts = tx.exec_params1(
+        "SELECT current_schema(), to_regclass($1) IS NOT NULL, "
+        "to_regclass($2) IS NOT NULL",
+        Qualified(version_table_),
+        Qualified(history_table_ ? *history_table_ : version_table_));
     if (schema_) {
       lock_schema_ = *schema_;
     } else {
-      // Where an unqualified version table lives (and would be created).
-      const pqxx::field f = tx.exec1("SELECT current_schema()")[0];
-      lock_schema_ = f.is_null() ? "" : f.c_str();
+      lock_schema_ = facts[0].is_null() ? "" : facts[0].c_str();
     }
+    if (facts[1].as<bool>()) version_seen_ = true;
+    if (history_table_ && facts[2].as<bool>()) history_seen_ = true;
     lock_key_ = RunLockKey(lock_schema_, version_table_);
     // Polling pg_try_advisory_lock instead of lock_timeout +
     // pg_advisory_lock: no session setting to restore afterwards, so
@@ -653,11 +720,12 @@ void PgDatabase::ReleaseRunLock() {
 
 void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
   if (in_step_) throw std::logic_error("BeginStep inside an open step");
-  Raw("BEGIN");
   in_step_ = true;
   role_before_probe_.reset();
   try {
-    Raw("SET LOCAL lock_timeout = " +
+    // One simple-protocol query, one round trip. Should anything fail after
+    // BEGIN, RollbackStep sees the open transaction and ends it.
+    Raw("BEGIN; SET LOCAL lock_timeout = " +
         std::to_string(std::max(0L, lock_timeout_ms)) +
         "; SET LOCAL statement_timeout = " +
         std::to_string(std::max(0L, statement_timeout_ms)));
@@ -683,6 +751,8 @@ void PgDatabase::Savepoint(const std::string& name) {
 
 void PgDatabase::RollbackToSavepoint(const std::string& name) {
   Raw("ROLLBACK TO SAVEPOINT " + Quote(name));
+  // A table created after the savepoint is gone again: look it up next time.
+  version_seen_ = history_seen_ = false;
 }
 
 void PgDatabase::ReleaseSavepoint(const std::string& name) {
@@ -694,7 +764,24 @@ void PgDatabase::CommitStep() {
   // Whatever COMMIT answers, the transaction is over.
   in_step_ = false;
   role_before_probe_.reset();
-  if (Raw("COMMIT") == "ROLLBACK") {
+  // The pending history rows (InsertHistory) go in the same query as COMMIT:
+  // one round trip. In a transaction that has already failed they are
+  // dropped, so that COMMIT reports the failure as before.
+  std::string sql;
+  sql.swap(pending_history_);
+  PGconn* c = conn_->raw();
+  if (c != nullptr && PQtransactionStatus(c) == PQTRANS_INERROR) sql.clear();
+  const bool with_history = !sql.empty();
+  std::string status;
+  try {
+    status = Send(sql + "COMMIT");
+  } catch (...) {
+    // A history row failed, so COMMIT was skipped: roll back here, since the
+    // transaction is over whatever CommitStep answers.
+    if (with_history) RollbackStep();
+    throw;
+  }
+  if (status == "ROLLBACK") {
     throw Error(ExitCode::kStepFailed,
                 "the step's transaction had failed, so COMMIT rolled it back");
   }
@@ -703,6 +790,9 @@ void PgDatabase::CommitStep() {
 void PgDatabase::RollbackStep() {
   in_step_ = false;
   role_before_probe_.reset();
+  pending_history_.clear();
+  // Tables created in the step (EnsureVersionTable inside it) are gone.
+  version_seen_ = history_seen_ = false;
   PGconn* c = conn_ ? conn_->raw() : nullptr;
   // Ask the connection, not our flag: send ROLLBACK only when a transaction
   // is open, which keeps "there is no transaction in progress" warnings out

@@ -282,6 +282,69 @@ TEST_F(PgDatabaseTest, HistoryDisabledTouchesNothing) {
                        "'retort_history%'"));
 }
 
+TEST_F(PgDatabaseTest, HistoryRowsKeepTheirPlaceAmongTheStepsStatements) {
+  // The row is sent with COMMIT, unless another statement comes first.
+  auto db = Open();
+  db->EnsureHistoryTable();
+  db->BeginStep(0, 0);
+  db->InsertHistory({"r1", PlannedStep::Kind::kUpgrade, "", {}, 1});
+  db->ExecScript("CREATE TABLE seen AS SELECT count(*) AS n FROM retort_history");
+  db->InsertHistory({"r2", PlannedStep::Kind::kUpgrade, "", {}, 1});
+  db->CommitStep();
+  EXPECT_EQ("1", Query("SELECT n FROM seen"));
+  EXPECT_EQ("r1,r2", Query("SELECT string_agg(revision, ',' ORDER BY id) FROM retort_history"));
+  // A rolled-back step leaves no row.
+  db->BeginStep(0, 0);
+  db->InsertHistory({"r3", PlannedStep::Kind::kUpgrade, "", {}, 1});
+  db->RollbackStep();
+  EXPECT_EQ("2", Query("SELECT count(*) FROM retort_history"));
+}
+
+TEST_F(PgDatabaseTest, AFailingHistoryRowRollsTheStepBack) {
+  auto db = Open();
+  db->EnsureVersionTable();
+  db->EnsureHistoryTable();
+  Query("DROP TABLE retort_history");  // by someone else, after it was seen
+  db->BeginStep(0, 0);
+  db->ExecScript("CREATE TABLE made_in_step (id int)");
+  db->ApplyVersionChange({VersionChange::Kind::kInsert, "", "r1"});
+  db->InsertHistory({"r1", PlannedStep::Kind::kUpgrade, "", {}, 1});
+  try {
+    db->CommitStep();
+    FAIL();
+  } catch (const StatementError& e) {
+    EXPECT_EQ("42P01", e.sqlstate());
+  }
+  EXPECT_FALSE(db->InStep());
+  EXPECT_EQ("", Query("SELECT to_regclass('made_in_step')::text"));
+  EXPECT_TRUE(db->ReadHeads().empty());
+  // The session is usable and looks the table up again.
+  db->EnsureHistoryTable();
+  EXPECT_EQ("retort_history", Query("SELECT to_regclass('retort_history')::text"));
+}
+
+TEST_F(PgDatabaseTest, ReadHeadsAfterTheVersionTableWasDroppedElsewhere) {
+  auto db = Open();
+  db->EnsureVersionTable();
+  db->BeginStep(0, 0);
+  db->ApplyVersionChange({VersionChange::Kind::kInsert, "", "r1"});
+  db->CommitStep();
+  EXPECT_EQ((std::vector<std::string>{"r1"}), db->ReadHeads());
+  Query("DROP TABLE alembic_version");
+  EXPECT_TRUE(db->ReadHeads().empty());
+  EXPECT_FALSE(db->VersionTableExists());
+  db->EnsureVersionTable();
+  EXPECT_TRUE(db->VersionTableExists());
+  EXPECT_TRUE(db->ReadHeads().empty());
+  // A version table created inside a step that rolls back is forgotten.
+  Query("DROP TABLE alembic_version");
+  db->BeginStep(0, 0);
+  db->EnsureVersionTable();
+  db->RollbackStep();
+  EXPECT_TRUE(db->ReadHeads().empty());
+  EXPECT_FALSE(db->VersionTableExists());
+}
+
 // --- steps ------------------------------------------------------------------
 
 TEST_F(PgDatabaseTest, StepSetsLocalTimeoutsOnly) {

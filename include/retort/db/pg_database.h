@@ -49,6 +49,10 @@ class PgDatabase final : public Database {
   void PurgeVersionTable() override;
 
   void EnsureHistoryTable() override;
+  /// Inside a step the row is queued and sent in one query with the step's
+  /// COMMIT (or before any other statement of the step, keeping the order);
+  /// should it fail, CommitStep rolls the step back and throws its
+  /// StatementError.
   void InsertHistory(const HistoryEntry& entry) override;
   std::vector<HistoryRow> ReadHistory() override;
 
@@ -107,6 +111,13 @@ class PgDatabase final : public Database {
   /// Runs SQL through libpq directly (see the .cc for why); returns the
   /// command status of the last result. Throws StatementError.
   std::string Raw(const std::string& sql);
+  /// Raw without sending the pending history rows first.
+  std::string Send(const std::string& sql);
+  /// Sends the history rows InsertHistory queued for the step's COMMIT;
+  /// every query path calls it first, so statements keep their order.
+  void FlushHistory();
+  /// Remembers that retort's version or history table exists.
+  void NoteExists(const std::string& table);
   /// Runs one statement with text parameters through libpq (extended
   /// protocol: one statement only). Throws StatementError, or
   /// Error(kUnreachable) when the connection is gone.
@@ -137,6 +148,12 @@ class PgDatabase final : public Database {
   std::unique_ptr<pg_detail::Connection> conn_;
   std::unique_ptr<pg_detail::NoticeCollector> notices_;
   bool in_step_ = false;
+  /// The version / history table was seen in this session (retort never
+  /// drops them): no to_regclass() look-up before reading it or ensuring it.
+  bool version_seen_ = false;
+  bool history_seen_ = false;
+  /// INSERTs of InsertHistory not sent yet (they go with COMMIT).
+  std::string pending_history_;
   bool lock_held_ = false;
   std::int64_t lock_key_ = 0;
   std::string lock_schema_;
