@@ -13,6 +13,23 @@ std::string Project::MetadataPath(int node) const {
   return script(node).metadata_path;
 }
 
+namespace {
+bool keep_at_exit = false;
+}  // namespace
+
+void KeepProjectsAtExit() { keep_at_exit = true; }
+
+Project::~Project() {
+  if (!keep_at_exit) return;
+  struct Kept {
+    std::vector<std::vector<Script>> scripts;
+    std::vector<std::unique_ptr<RevisionMap>> maps;
+  };
+  static Kept* kept = new Kept;  // never freed, on purpose
+  kept->scripts.push_back(std::move(scripts));
+  kept->maps.push_back(std::move(map));
+}
+
 Project LoadProject(const GlobalOptions& global, bool with_sql) {
   Project project;
   EnvLookup env = ProcessEnv();
