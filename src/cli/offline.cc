@@ -93,9 +93,13 @@ int EmitOfflineSql(const Project& project, const GlobalOptions& global, const st
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
-  std::string sql = RenderOfflineSql(steps, table, initial_heads, [&](const PlannedStep& step) {
-    return std::move(statements[static_cast<size_t>(&step - steps.data())]);
-  });
+  std::string sql = RenderOfflineSql(
+      steps, table, initial_heads,
+      [&](const PlannedStep& step) { return std::move(statements[static_cast<size_t>(&step - steps.data())]); },
+      [&](const PlannedStep& step) {
+        return step.kind == PlannedStep::Kind::kStamp ||
+               project.script(*project.map->FindId(step.revision)).transactional;
+      });
   if (!global.json()) {
     std::cout << sql;
     return 0;

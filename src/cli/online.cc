@@ -84,11 +84,19 @@ void PrintPreview(const Project& project, Runner& runner, const std::string& dat
 }
 
 int Preview(const GlobalOptions& global, const std::string& command, const Project& project, Runner& runner,
-            Database& db, const RunRequest& request) {
+            Database& db, const RunRequest& request, const OnlineOptions& options) {
   RunPreview p = runner.Preview(request);
-  const int code = HasBlocking(p.findings) ? static_cast<int>(ExitCode::kRefused) : 0;
+  // With --confirm, the dry run also checks it as the run would (a pipeline
+  // can test a reviewed argument before deploying).
+  std::vector<std::string> mismatches;
+  if (options.confirm) mismatches = ConfirmMismatches(p.destructive, ParseConfirm(*options.confirm));
+  const int code = HasBlocking(p.findings) || !mismatches.empty() ? static_cast<int>(ExitCode::kRefused) : 0;
   if (!global.json()) {
     PrintPreview(project, runner, db.Describe(), p);
+    if (!mismatches.empty()) {
+      std::cout << "The run would be refused: --confirm does not match the live row counts (" << Join(mismatches, "; ")
+                << ").\n";
+    }
     return code;
   }
   nlohmann::json plan = nlohmann::json::array();
@@ -105,6 +113,7 @@ int Preview(const GlobalOptions& global, const std::string& command, const Proje
                               {"findings", FindingsJson(p.findings)},
                               {"destructive", DestructiveJson(p.destructive)},
                               {"confirm", p.destructive.empty() ? "" : ConfirmArgument(p.destructive)},
+                              {"confirm_mismatches", mismatches},
                               {"exit_code", code},
                               {"exit_name", ExitCodeName(static_cast<ExitCode>(code))}}
                    .dump(2)
@@ -155,7 +164,7 @@ int RunOnline(const GlobalOptions& global, const std::string& command, const Run
   std::unique_ptr<Database> db = ConnectDatabase(global, project.config);
   Runner runner(*db, *project.map, project.scripts, project.config, gates);
 
-  if (options.dry_run) return Preview(global, command, project, runner, *db, request);
+  if (options.dry_run) return Preview(global, command, project, runner, *db, request, options);
 
   const bool progress_on = !global.quiet;
   const bool tty = isatty(STDERR_FILENO) != 0;

@@ -92,9 +92,17 @@ class Probe {
     findings_.push_back(std::move(f));
   }
 
+  /// Seeds as the migration role, with the tenant context set to the tenant
+  /// being seeded: a migration role that owns FORCEd tables (and is not a
+  /// superuser) is itself subject to their policies.
   bool Insert(const Fixture& fixture, const std::string& tenant, std::string* error) {
     const std::string sql = BindNamedParameter(fixture.sql, "tenant_id", 1);
-    return UnderCaseSavepoint(db_, [&] { db_.ExecWithTenant(sql, tenant); }, error);
+    return UnderCaseSavepoint(db_,
+                              [&] {
+                                db_.SetTenantContext(tenancy_.context_setting, tenant);
+                                db_.ExecWithTenant(sql, tenant);
+                              },
+                              error);
   }
 
   void RunCases(const std::vector<const ProbeTable*>& tables) {

@@ -191,7 +191,16 @@ RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
         throw GateRefusal("refused before anything ran: destructive statements need confirmation", {},
                           "review a dry run and pass its --confirm argument");
       }
-      gates_.confirm(result.destructive);
+      try {
+        gates_.confirm(result.destructive);
+      } catch (const GateRefusal& e) {
+        // The refusal carries the destructive findings it is about.
+        std::vector<Finding> destructive;
+        for (const Finding& f : result.static_findings) {
+          if (f.severity == Severity::kConfirm) destructive.push_back(f);
+        }
+        throw GateRefusal(e.what(), destructive, e.hint());
+      }
     }
   }
   // Like Alembic, upgrade/downgrade/stamp create the version table when the

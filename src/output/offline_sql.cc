@@ -52,14 +52,22 @@ std::string VersionChangeSql(const VersionTableRef& ref, const VersionChange& ch
 
 std::string RenderOfflineSql(const std::vector<PlannedStep>& steps, const VersionTableRef& table,
                              const std::vector<std::string>& initial_heads,
-                             const std::function<std::vector<std::string>(const PlannedStep&)>& statements) {
+                             const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
+                             const std::function<bool(const PlannedStep&)>& transactional) {
   std::string out;
   bool no_heads = initial_heads.empty();
   for (const PlannedStep& step : steps) {
+    const bool in_transaction = !transactional || transactional(step);
+    if (!in_transaction) {
+      out += "-- Running " + ShortLog(step) + " (transactional: false: outside a transaction)\n\n";
+      for (const std::string& s : statements(step)) out += s + ";\n\n";
+    }
     out += "BEGIN;\n\n";
     if (no_heads) out += CreateVersionTableSql(table) + ";\n\n";
-    out += "-- Running " + ShortLog(step) + "\n\n";
-    for (const std::string& s : statements(step)) out += s + ";\n\n";
+    if (in_transaction) {
+      out += "-- Running " + ShortLog(step) + "\n\n";
+      for (const std::string& s : statements(step)) out += s + ";\n\n";
+    }
     for (const VersionChange& c : step.changes) out += VersionChangeSql(table, c) + ";\n\n";
     out += "COMMIT;\n\n";
     no_heads = step.heads_after.empty();

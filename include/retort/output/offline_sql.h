@@ -25,9 +25,13 @@ std::string VersionChangeSql(const VersionTableRef& ref, const VersionChange& ch
 /// BEGIN/COMMIT per step, the version table created when a step starts with
 /// no heads. `statements` gives the SQL statements a step runs (none for a
 /// stamp). Unlike Alembic 1.8, it never drops the version table when the
-/// last head goes (Alembic >= 1.19, issue #1822).
+/// last head goes (Alembic >= 1.19, issue #1822). A step for which
+/// `transactional` says false (CREATE INDEX CONCURRENTLY and the like) has
+/// its statements before its BEGIN, outside any transaction, as the runner
+/// runs them.
 std::string RenderOfflineSql(const std::vector<PlannedStep>& steps, const VersionTableRef& table,
                              const std::vector<std::string>& initial_heads,
-                             const std::function<std::vector<std::string>(const PlannedStep&)>& statements);
+                             const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
+                             const std::function<bool(const PlannedStep&)>& transactional = nullptr);
 
 }  // namespace retort
