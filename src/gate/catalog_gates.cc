@@ -100,19 +100,20 @@ class CatalogJudge {
     if (role_.exists && (role_.superuser || role_.bypassrls)) {
       const std::string what = role_.superuser ? "is a superuser" : "has BYPASSRLS";
       out.push_back(MakeFinding("app-role-bypasses-rls", Severity::kError, "",
-                            "app role " + app_ + " " + what +
-                                ", so row-level security does not apply to it and it sees every tenant's rows",
-                            "ALTER ROLE " + app_ + (role_.superuser ? " NOSUPERUSER" : "") +
-                                (role_.bypassrls ? " NOBYPASSRLS" : "") +
-                                "; the application must connect as an ordinary role"));
+                                "app role " + app_ + " " + what +
+                                    ", so row-level security does not apply to it and it sees every tenant's rows",
+                                "ALTER ROLE " + app_ + (role_.superuser ? " NOSUPERUSER" : "") +
+                                    (role_.bypassrls ? " NOBYPASSRLS" : "") +
+                                    "; the application must connect as an ordinary role"));
     }
     if (!role_.exists && any_scoped) {
       out.push_back(MakeFinding("app-role-missing", Severity::kError, "",
-                            "app role " + app_ + " (tenancy.app_role) does not exist, so the isolation of the "
-                            "tenant-scoped tables cannot be judged or probed as the role the application uses",
-                            "create it in a revision (CREATE ROLE " + app_ +
-                                " NOLOGIN, with the grants the application needs) or set tenancy.app_role to the "
-                                "role the application connects as"));
+                                "app role " + app_ +
+                                    " (tenancy.app_role) does not exist, so the isolation of the "
+                                    "tenant-scoped tables cannot be judged or probed as the role the application uses",
+                                "create it in a revision (CREATE ROLE " + app_ +
+                                    " NOLOGIN, with the grants the application needs) or set tenancy.app_role to the "
+                                    "role the application connects as"));
     }
   }
 
@@ -136,8 +137,7 @@ class CatalogJudge {
   const PolicyExpressionFacts& Analyze(const std::string& expression) {
     auto it = cache_.find(expression);
     if (it == cache_.end()) {
-      it = cache_.emplace(expression, AnalyzePolicyExpression(expression, Column(), tenancy_.context_setting))
-               .first;
+      it = cache_.emplace(expression, AnalyzePolicyExpression(expression, Column(), tenancy_.context_setting)).first;
     }
     return it->second;
   }
@@ -167,14 +167,12 @@ class CatalogJudge {
     }
     if (any_permissive) return;
     std::string why = t.policies.empty() ? name_ + " has row-level security enabled but no policy"
-                      : !any_applies
-                          ? "none of the policies of " + name_ + " applies to " + app_
-                          : "only restrictive policies of " + name_ + " apply to " + app_ +
-                                ", and PostgreSQL needs a permissive one to grant any row";
-    Add("rls-no-policy",
-        why + ", so " + app_ + " sees no row and can write none: the application breaks on this table",
-        "CREATE POLICY tenant_isolation ON " + name_ + " TO " + app_ + " USING (" + Binding() +
-            ") WITH CHECK (" + Binding() + ")");
+                      : !any_applies     ? "none of the policies of " + name_ + " applies to " + app_
+                                         : "only restrictive policies of " + name_ + " apply to " + app_ +
+                                           ", and PostgreSQL needs a permissive one to grant any row";
+    Add("rls-no-policy", why + ", so " + app_ + " sees no row and can write none: the application breaks on this table",
+        "CREATE POLICY tenant_isolation ON " + name_ + " TO " + app_ + " USING (" + Binding() + ") WITH CHECK (" +
+            Binding() + ")");
   }
 
   void JudgePolicyWithoutRls() {
@@ -184,8 +182,7 @@ class CatalogJudge {
     for (const PolicyFacts& p : t.policies) names.push_back(p.name);
     Add("policy-without-rls",
         name_ + " has " + (names.size() == 1 ? "policy " : "policies ") + Join(names, ", ") +
-            " but row-level security is disabled, so " + (names.size() == 1 ? "it does" : "they do") +
-            " nothing",
+            " but row-level security is disabled, so " + (names.size() == 1 ? "it does" : "they do") + " nothing",
         "ALTER TABLE " + name_ + " ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; or drop the policies");
   }
 
@@ -220,8 +217,8 @@ class CatalogJudge {
     if (!f.other_settings.empty()) {
       std::vector<std::string> quoted;
       for (const std::string& s : f.other_settings) quoted.push_back(Quoted(s));
-      return "compares " + Column() + " with current_setting(" + Join(quoted, "), current_setting(") +
-             ") instead of " + setting;
+      return "compares " + Column() + " with current_setting(" + Join(quoted, "), current_setting(") + ") instead of " +
+             setting;
     }
     if (!f.other_columns.empty()) {
       return "compares " + Join(f.other_columns, ", ") + ", not " + Column() + ", with " + setting;
@@ -263,10 +260,10 @@ class CatalogJudge {
           where = "WITH CHECK";
           effect = app_ + " can write rows for any tenant";
         }
-        always_true.push_back(MakeFinding("policy-always-true", Severity::kError, name_,
-                                          subject + " is always true in its " + where + ", so " + effect,
-                                      "make it " + Binding() +
-                                              ", or bind the tenant in a RESTRICTIVE policy for the same commands"));
+        always_true.push_back(
+            MakeFinding("policy-always-true", Severity::kError, name_,
+                        subject + " is always true in its " + where + ", so " + effect,
+                        "make it " + Binding() + ", or bind the tenant in a RESTRICTIVE policy for the same commands"));
         continue;
       }
       if (!using_side.bad && !check_side.bad) continue;
@@ -330,8 +327,8 @@ class CatalogJudge {
                                      ? "deleting a tenant leaves its rows here without their tenant (or fails)"
                                      : "deleting a tenant fails while it has rows here";
       Add("tenant-fk-missing",
-          "foreign key " + without_cascade->name + " from " + name_ + "." + Column() + " to " + target + " is ON DELETE " +
-              without_cascade->on_delete + ", not CASCADE, so " + effect,
+          "foreign key " + without_cascade->name + " from " + name_ + "." + Column() + " to " + target +
+              " is ON DELETE " + without_cascade->on_delete + ", not CASCADE, so " + effect,
           "ALTER TABLE " + name_ + " DROP CONSTRAINT " + without_cascade->name + ", ADD FOREIGN KEY (" + Column() +
               ") REFERENCES " + target + " ON DELETE CASCADE");
       return;
@@ -378,7 +375,8 @@ class CatalogJudge {
       Add("unique-without-tenant",
           "unique index " + x.name + " on " + name_ + " (" + Join(shown, ", ") + ") does not include " + Column() +
               ", so its uniqueness spans tenants: one tenant's value blocks another's and reveals that it exists",
-          "make it unique on (" + Column() + ", " + Join(shown, ", ") + ") unless the value must be unique "
+          "make it unique on (" + Column() + ", " + Join(shown, ", ") +
+              ") unless the value must be unique "
               "across all tenants",
           Severity::kWarning);
     }
@@ -391,15 +389,14 @@ class CatalogJudge {
     const std::string& owner = table_->owner;
     const bool owns = owner == app_;
     if (!owns && !Contains(role_.member_of, owner)) return;
-    const std::string who = owns ? app_ + " owns " + name_
-                                 : app_ + " is a member of " + owner + ", which owns " + name_;
+    const std::string who =
+        owns ? app_ + " owns " + name_ : app_ + " is a member of " + owner + ", which owns " + name_;
     const std::string effect = table_->rls_forced
                                    ? ", and an owner can turn off FORCE ROW LEVEL SECURITY and drop the policies"
                                    : ", and an owner bypasses row-level security unless it is forced";
     Add("app-role-bypasses-rls", who + effect,
         (owns ? "ALTER TABLE " + name_ + " OWNER TO <the migration role>"
-              : "REVOKE " + owner + " FROM " + app_ + ", or ALTER TABLE " + name_ +
-                    " OWNER TO <the migration role>") +
+              : "REVOKE " + owner + " FROM " + app_ + ", or ALTER TABLE " + name_ + " OWNER TO <the migration role>") +
             "; GRANT " + app_ + " only the privileges it needs (SELECT, INSERT, UPDATE, DELETE)");
   }
 
@@ -416,9 +413,10 @@ class CatalogJudge {
 /// The catalog findings a waiver may turn into warnings.
 const std::set<std::string>& WaivableIds() {
   static const std::set<std::string> kIds = {
-      "rls-disabled",          "rls-not-forced",         "rls-no-policy",     "policy-without-rls",
-      "policy-not-tenant-bound", "policy-always-true",   "tenant-column-type", "tenant-column-nullable",
-      "tenant-fk-missing",     "tenant-index-missing",   "unique-without-tenant", "app-role-bypasses-rls",
+      "rls-disabled",         "rls-not-forced",          "rls-no-policy",
+      "policy-without-rls",   "policy-not-tenant-bound", "policy-always-true",
+      "tenant-column-type",   "tenant-column-nullable",  "tenant-fk-missing",
+      "tenant-index-missing", "unique-without-tenant",   "app-role-bypasses-rls",
   };
   return kIds;
 }

@@ -55,8 +55,8 @@ bool SettingCall(const Json& node, std::string* setting) {
   if (NodeType(node) != "FuncCall") return false;
   const Json& call = NodeBody(node);
   if (!IsCatalogName(Field(call, "funcname"), "current_setting")) return false;
-  for (const char* key : {"agg_order", "agg_filter", "over", "agg_within_group", "agg_star", "agg_distinct",
-                          "func_variadic"}) {
+  for (const char* key :
+       {"agg_order", "agg_filter", "over", "agg_within_group", "agg_star", "agg_distinct", "func_variadic"}) {
     if (Field(call, key) != nullptr) return false;
   }
   const Json* args = Field(call, "args");

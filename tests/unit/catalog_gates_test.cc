@@ -469,16 +469,16 @@ TEST(CatalogGatesTest, OrderIsByTableThenIdThenRoleWide) {
 }
 
 TEST(CatalogGatesTest, EveryCatalogIdIsWaivableButTheUnwaivableOnesAreNot) {
-  for (const char* id : {"rls-disabled", "rls-not-forced", "rls-no-policy", "policy-without-rls",
-                         "policy-not-tenant-bound", "policy-always-true", "tenant-column-type",
-                         "tenant-column-nullable", "tenant-fk-missing", "tenant-index-missing",
-                         "unique-without-tenant", "app-role-bypasses-rls"}) {
+  for (const char* id :
+       {"rls-disabled", "rls-not-forced", "rls-no-policy", "policy-without-rls", "policy-not-tenant-bound",
+        "policy-always-true", "tenant-column-type", "tenant-column-nullable", "tenant-fk-missing",
+        "tenant-index-missing", "unique-without-tenant", "app-role-bypasses-rls"}) {
     EXPECT_TRUE(IsWaivable(id)) << id;
   }
   for (const char* id : {"downgrade-missing", "downgrade-stub", "downgrade-not-inverse", "isolation-b-sees-a",
                          "isolation-fixture-missing", "delete-without-where", "update-without-where", "sql-syntax",
-                         "transaction-control", "non-transactional-in-transaction", "app-role-missing",
-                         "destructive", "no-such-gate", ""}) {
+                         "transaction-control", "non-transactional-in-transaction", "app-role-missing", "destructive",
+                         "no-such-gate", ""}) {
     EXPECT_FALSE(IsWaivable(id)) << id;
   }
 }
@@ -494,9 +494,12 @@ Finding Found(const std::string& id, const std::string& table, Severity severity
 
 TEST(CatalogGatesTest, WaiversByNameBySchemaNameAndForAllTables) {
   std::vector<Finding> findings = {
-      Found("tenant-index-missing", "public.audit_events"), Found("tenant-index-missing", "public.logs"),
-      Found("tenant-index-missing", "public.other"),        Found("rls-not-forced", "public.logs"),
-      Found("app-role-bypasses-rls", ""),                   Found("unique-without-tenant", "public.logs", Severity::kWarning),
+      Found("tenant-index-missing", "public.audit_events"),
+      Found("tenant-index-missing", "public.logs"),
+      Found("tenant-index-missing", "public.other"),
+      Found("rls-not-forced", "public.logs"),
+      Found("app-role-bypasses-rls", ""),
+      Found("unique-without-tenant", "public.logs", Severity::kWarning),
   };
   std::vector<Waiver> waivers = {
       {"tenant-index-missing", "audit_events", "append-only, read by time", 3},
@@ -557,13 +560,27 @@ TEST(CatalogGatesTest, EveryCatalogAndProbeIdIsDocumentedInTheYamlPage) {
   const size_t gates = page.find("\n.SH GATES\n");
   ASSERT_NE(std::string::npos, gates) << "man/retort.yaml.5 has no GATES section";
   const std::string section = page.substr(gates, page.find("\n.SH ", gates + 1) - gates);
-  for (const char* id : {"rls-disabled", "rls-not-forced", "rls-no-policy", "policy-without-rls",
-                         "policy-not-tenant-bound", "policy-always-true", "tenant-column-type",
-                         "tenant-column-nullable", "tenant-fk-missing", "tenant-index-missing",
-                         "unique-without-tenant", "app-role-bypasses-rls", "app-role-missing",
-                         "isolation-fixture-missing", "isolation-fixture-failed", "isolation-app-role-missing",
-                         "isolation-a-sees-nothing", "isolation-a-sees-other", "isolation-b-sees-a",
-                         "isolation-no-context-sees-rows", "isolation-cross-tenant-write",
+  for (const char* id : {"rls-disabled",
+                         "rls-not-forced",
+                         "rls-no-policy",
+                         "policy-without-rls",
+                         "policy-not-tenant-bound",
+                         "policy-always-true",
+                         "tenant-column-type",
+                         "tenant-column-nullable",
+                         "tenant-fk-missing",
+                         "tenant-index-missing",
+                         "unique-without-tenant",
+                         "app-role-bypasses-rls",
+                         "app-role-missing",
+                         "isolation-fixture-missing",
+                         "isolation-fixture-failed",
+                         "isolation-app-role-missing",
+                         "isolation-a-sees-nothing",
+                         "isolation-a-sees-other",
+                         "isolation-b-sees-a",
+                         "isolation-no-context-sees-rows",
+                         "isolation-cross-tenant-write",
                          "downgrade-not-inverse"}) {
     EXPECT_NE(std::string::npos, section.find("\n.TP\n.B " + std::string(id) + "\n"))
         << id << " has no .TP entry in the GATES section of man/retort.yaml.5";

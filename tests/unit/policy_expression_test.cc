@@ -115,8 +115,8 @@ TEST(PolicyExpressionTest, AlwaysTrue) {
 }
 
 TEST(PolicyExpressionTest, UnreadableTextIsReportedNotThrown) {
-  for (const char* text : {"", "   ", "(tenant_id = ", "true; DROP TABLE t", "true GROUP BY 1",
-                           "true ORDER BY 1", "true UNION SELECT 2"}) {
+  for (const char* text : {"", "   ", "(tenant_id = ", "true; DROP TABLE t", "true GROUP BY 1", "true ORDER BY 1",
+                           "true UNION SELECT 2"}) {
     PolicyExpressionFacts f = Read(text);
     EXPECT_FALSE(f.parsed) << text;
     EXPECT_FALSE(f.error.empty()) << text;
