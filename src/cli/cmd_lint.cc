@@ -8,6 +8,7 @@
 
 #include "retort/cli/commands.h"
 #include "retort/cli/project.h"
+#include "retort/gate/fixtures.h"
 #include "retort/gate/static_gates.h"
 
 namespace retort {
@@ -20,6 +21,9 @@ int RunLint(const GlobalOptions& global) {
   for (size_t i = 0; i < map.size(); ++i) {
     const int node = static_cast<int>(i);
     for (Finding& f : CheckRevisionStatically(project.script(node), map.node(node))) {
+      findings.push_back(std::move(f));
+    }
+    for (Finding& f : CheckFixturesStatically(map, project.scripts, node, project.config.tenancy)) {
       findings.push_back(std::move(f));
     }
   }

@@ -4,7 +4,6 @@
 #include "retort/exec/isolation_probe.h"
 
 #include <algorithm>
-#include <deque>
 
 #include "retort/common/text.h"
 #include "retort/sql/named_parameter.h"
@@ -14,12 +13,6 @@ namespace {
 
 constexpr const char kProbeSavepoint[] = "retort_isolation_probe";
 constexpr const char kCaseSavepoint[] = "retort_isolation_case";
-
-bool NamesTable(const std::string& key, const std::string& qualified) {
-  if (key == qualified) return true;
-  const size_t dot = qualified.find('.');
-  return dot != std::string::npos && key == qualified.substr(dot + 1);
-}
 
 std::string ShortId(const std::string& uuid) { return uuid.substr(0, 8); }
 
@@ -259,36 +252,6 @@ class Probe {
 };
 
 }  // namespace
-
-bool FindFixture(const RevisionMap& map, const std::vector<Script>& scripts, const std::vector<int>& start,
-                 const std::string& table, Fixture* out) {
-  std::vector<char> seen(map.size(), 0);
-  std::deque<int> queue;
-  for (int s : start) {
-    if (!seen[static_cast<size_t>(s)]) {
-      seen[static_cast<size_t>(s)] = 1;
-      queue.push_back(s);
-    }
-  }
-  while (!queue.empty()) {
-    const int node = queue.front();
-    queue.pop_front();
-    const Script& script = scripts[static_cast<size_t>(node)];
-    for (const auto& [key, sql] : script.isolation) {
-      if (NamesTable(key, table)) {
-        *out = Fixture{sql, script.revision.id, script.shown_dir + "/migration.yaml", script.isolation_line};
-        return true;
-      }
-    }
-    for (int down : map.node(node).all_down) {
-      if (!seen[static_cast<size_t>(down)]) {
-        seen[static_cast<size_t>(down)] = 1;
-        queue.push_back(down);
-      }
-    }
-  }
-  return false;
-}
 
 std::vector<Finding> RunIsolationProbe(Database& db, const TenancyConfig& tenancy, const std::string& config_file,
                                        const std::vector<ProbeTable>& tables) {

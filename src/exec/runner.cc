@@ -9,6 +9,7 @@
 #include "retort/common/text.h"
 #include "retort/exec/step_gates.h"
 #include "retort/gate/catalog_gates.h"
+#include "retort/gate/fixtures.h"
 #include "retort/gate/static_gates.h"
 #include "retort/output/listing.h"
 #include "retort/plan/planner.h"
@@ -104,6 +105,11 @@ std::vector<Finding> Runner::CheckStatically(const std::vector<PlannedStep>& ste
       // file's are the inverse's business (its own pre-flight).
       if (f.severity == Severity::kConfirm && f.file != running) continue;
       findings.push_back(std::move(f));
+    }
+    if (upgrade) {
+      for (Finding& f : CheckFixturesStatically(map_, scripts_, *map_.FindId(step.revision), config_.tenancy)) {
+        findings.push_back(std::move(f));
+      }
     }
   }
   ApplyWaivers(findings, config_.waivers);

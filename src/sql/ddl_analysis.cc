@@ -35,7 +35,10 @@ void CreateTable(const Json& body, const std::string& kind, Context& ctx) {
   if (const Json* elements = Field(body, "tableElts"); elements != nullptr && elements->is_array()) {
     for (const Json& element : *elements) {
       std::string type = NodeType(element);
-      if (type == "ColumnDef") LockReferencedTables(Field(NodeBody(element), "constraints"), ctx);
+      if (type == "ColumnDef") {
+        ctx.out->creates.push_back(Column(table, StringField(NodeBody(element), "colname")));
+        LockReferencedTables(Field(NodeBody(element), "constraints"), ctx);
+      }
       if (type == "Constraint") LockReferencedTable(element, ctx);
     }
   }

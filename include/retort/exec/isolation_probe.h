@@ -9,26 +9,11 @@
 #include "retort/config/config.h"
 #include "retort/db/database.h"
 #include "retort/gate/finding.h"
+#include "retort/gate/fixtures.h"
 #include "retort/revision/revision_map.h"
 #include "retort/script/script.h"
 
 namespace retort {
-
-/// The fixture for one table: the INSERT with `:tenant_id` and where it was
-/// declared (for messages).
-struct Fixture {
-  std::string sql;
-  std::string revision;  ///< "" for tenancy.tenant_fixture (retort.yaml)
-  std::string file;      ///< migration.yaml or retort.yaml as shown
-  int line = 0;
-};
-
-/// The newest fixture for `table` ("schema.name") along the graph: the
-/// nearest revision, walking down from `start` (breadth first over
-/// down_revision and depends_on), whose `isolation:` names the table by
-/// "name" or "schema.name". False when none does.
-bool FindFixture(const RevisionMap& map, const std::vector<Script>& scripts,
-                 const std::vector<int>& start, const std::string& table, Fixture* out);
 
 /// One tenant-scoped table to probe and its fixture (found or not).
 struct ProbeTable {
