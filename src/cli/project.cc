@@ -4,6 +4,8 @@
 
 #include "retort/common/error.h"
 #include "retort/config/config_loader.h"
+#include "retort/config/project_file.h"
+#include "retort/gate/catalog_gates.h"
 #include "retort/script/script_directory.h"
 
 namespace retort {
@@ -34,6 +36,17 @@ Project LoadProject(const GlobalOptions& global, bool with_sql) {
   Project project;
   EnvLookup env = ProcessEnv();
   project.config = LoadConfig(FindConfigPath(global.config, env), env);
+  // A waiver must name a finding that can be waived: a typo would silently
+  // waive nothing, and the downgrade, WHERE and isolation gates never yield.
+  for (const Waiver& w : project.config.waivers) {
+    if (!IsWaivable(w.rule)) {
+      throw ProjectError(DisplayPath(project.config.config_path) + ":" + std::to_string(w.line) +
+                             ": waiver rule '" + w.rule + "' is not a catalog finding that can be waived",
+                         "waivable: the catalog gate ids of retort.yaml(5) GATES (rls-disabled, "
+                         "tenant-index-missing, ...); downgrade, DELETE/UPDATE-without-WHERE and isolation "
+                         "findings cannot be waived");
+    }
+  }
   LoadOptions options;
   options.read_sql = with_sql;
   project.scripts = LoadScriptDirectory(project.config, options);
