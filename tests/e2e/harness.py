@@ -7,6 +7,7 @@ these tests never skip for lack of a database.
 """
 import atexit
 import itertools
+import json
 import os
 import shlex
 import subprocess
@@ -97,11 +98,56 @@ def run_retort(*args, url=None, cwd=None, env=None, timeout=120):
     return subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
+def _without_output_options(args):
+    """args without --format X / --format=X / -q / --quiet (the dry run sets its own)."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--format":
+            skip = True
+            continue
+        if a.startswith("--format=") or a in ("-q", "--quiet"):
+            continue
+        out.append(a)
+    return out
+
+
+def confirm_argument(*args, url=None, cwd=None, env=None, timeout=120):
+    """What a pipeline reads before a destructive run: the `confirm` of
+    `retort ARGS --dry-run --format json` ("" when nothing needs confirming).
+    Returns (confirm, dry-run CompletedProcess); confirm is None when the dry
+    run did not exit 0 (a refusal, an invalid target: the real run will say)."""
+    args = [str(a) for a in args]
+    dry = run_retort("--format", "json", *_without_output_options(args), "--dry-run",
+                     url=url, cwd=cwd, env=env, timeout=timeout)
+    if dry.returncode != 0:
+        return None, dry
+    return json.loads(dry.stdout).get("confirm", ""), dry
+
+
+def run_retort_confirmed(*args, url=None, cwd=None, env=None, timeout=120):
+    """Runs ARGS the way a deploy pipeline does after review: first the same
+    command with --dry-run --format json, then ARGS with --confirm <its
+    `confirm`> when that is not empty. For tests that mean "this downgrade
+    (or destructive upgrade) succeeds"; a test of a refusal calls run_retort.
+    The result is the real run's CompletedProcess, with .confirm (the
+    argument passed, "" or None) and .dry_run (the dry run's process)."""
+    confirm, dry = confirm_argument(*args, url=url, cwd=cwd, env=env, timeout=timeout)
+    extra = ["--confirm", confirm] if confirm else []
+    proc = run_retort(*args, *extra, url=url, cwd=cwd, env=env, timeout=timeout)
+    proc.confirm = confirm
+    proc.dry_run = dry
+    return proc
+
+
 def write_project(root, revisions, config_extra=""):
     """Writes a retort script directory.
 
     revisions: dicts with id, down (None, str or list), upgrade, downgrade,
-    and optionally message, transactional, branch_labels, depends_on.
+    and optionally message, slug, transactional, branch_labels, depends_on,
+    isolation ({table: fixture SQL}).
     Returns the path of retort.yaml.
     """
     root = Path(root)
@@ -126,6 +172,9 @@ def write_project(root, revisions, config_extra=""):
             lines.append("depends_on: [" + ", ".join(rev["depends_on"]) + "]")
         if rev.get("transactional") is False:
             lines.append("transactional: false")
+        if rev.get("isolation"):
+            lines.append("isolation:")
+            lines += [f"  {table}: {sql}" for table, sql in rev["isolation"].items()]
         (folder / "migration.yaml").write_text("\n".join(lines) + "\n")
         (folder / "upgrade.sql").write_text(rev["upgrade"])
         if rev.get("downgrade") is not None:
