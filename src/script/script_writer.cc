@@ -247,7 +247,7 @@ std::string FormatCreateDate(std::chrono::system_clock::time_point time) {
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &local);
   std::string out = buf;
   if (micros != 0) {
-    char frac[16];
+    char frac[32];  // room for any long: GCC cannot see micros < 10^6 under ASan
     std::snprintf(frac, sizeof frac, ".%06ld", micros);
     out += frac;
   }
