@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg2
 
 import harness
-from harness import ScratchDatabase, linear_chain, run_retort, write_project
+from harness import ScratchDatabase, linear_chain, run_retort, run_retort_confirmed, write_project
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -67,9 +67,12 @@ class RetortCase(unittest.TestCase):
         write_project(self.tmp / name, revisions, config_extra)
         return self.tmp / name
 
-    def retort(self, project, *args, url=None, expect=None, **kw):
-        """Runs retort in the project directory (its retort.yaml)."""
-        proc = run_retort(*args, url=url if url is not None else self.db.url, cwd=project, **kw)
+    def retort(self, project, *args, url=None, expect=None, confirmed=False, **kw):
+        """Runs retort in the project directory (its retort.yaml). confirmed: as a
+        pipeline after review, with the --confirm of the command's dry run (for
+        runs meant to succeed that drop tables: every downgrade here)."""
+        run = run_retort_confirmed if confirmed else run_retort
+        proc = run(*args, url=url if url is not None else self.db.url, cwd=project, **kw)
         if expect is not None:
             self.assertEqual(proc.returncode, expect,
                              f"retort {' '.join(map(str, args))}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
@@ -159,7 +162,7 @@ class UpgradeDowngradeTest(RetortCase):
         self.assertEqual(self.history(), rows)
 
         # Down and up again: checksums are per revision, the same both ways.
-        self.retort(proj, "downgrade", "base", url=url, expect=0)
+        self.retort(proj, "downgrade", "base", url=url, expect=0, confirmed=True)
         self.retort(proj, "upgrade", "head", url=url, expect=0)
         again = self.history()
         self.assertEqual(len(again), 9)
@@ -172,7 +175,7 @@ class UpgradeDowngradeTest(RetortCase):
 
         # A changed file changes the checksum.
         (proj / "versions" / "c0000002_rev" / "downgrade.sql").write_text("DROP TABLE t_2;  -- edited\n")
-        self.retort(proj, "downgrade", "-1", url=url, expect=0)
+        self.retort(proj, "downgrade", "-1", url=url, expect=0, confirmed=True)
         self.assertNotEqual(self.history()[-1][3], again[-1][3])
         self.assertEqual(self.history()[-1][1:3], ("c0000002", "downgrade"))
 
@@ -214,7 +217,7 @@ class UpgradeDowngradeTest(RetortCase):
         self.assertEqual(len(self.history()), 3)
 
         # -q: no progress, no summary.
-        proc = self.retort(proj, "-q", "downgrade", "-1", expect=0)
+        proc = self.retort(proj, "-q", "downgrade", "-1", expect=0, confirmed=True)
         self.assertEqual((proc.stdout, proc.stderr), ("", ""))
         self.assertEqual(self.versions(), ["c0000001"])
 
@@ -232,7 +235,7 @@ class UpgradeDowngradeTest(RetortCase):
         ]
         for args, rows, present in steps:
             with self.subTest(args=args):
-                self.retort(proj, *args, expect=0)
+                self.retort(proj, *args, expect=0, confirmed=args[0] == "downgrade")
                 self.assertEqual(self.versions(), rows)
                 self.assert_tables(present, 5)
         directions = [(r[1], r[2]) for r in self.history()]
@@ -245,7 +248,8 @@ class UpgradeDowngradeTest(RetortCase):
     def test_downgrade_base_deletes_rows_keeps_table(self):
         proj = self.project(linear_chain(3))
         self.retort(proj, "upgrade", "head", expect=0)
-        doc, proc = self.retort_json(proj, "downgrade", "base")
+        doc, proc = self.retort_json(proj, "downgrade", "base", confirmed=True)
+        self.assertEqual(proc.confirm, "public.t_2=1,public.t_1=1,public.t_0=1")
         self.assertEqual(doc["command"], "downgrade")
         self.assertEqual(doc["heads_before"], ["c0000002"])
         self.assertEqual(doc["heads_after"], [])
@@ -282,7 +286,7 @@ class UpgradeDowngradeTest(RetortCase):
         self.assertEqual(valid, [("ix_t0_id_v", True), ("ix_t0_v", True)])
         self.assertEqual([(r[1], r[2]) for r in self.history()],
                          [("c0000000", "upgrade"), ("c0000001", "upgrade"), ("c0000002", "upgrade")])
-        self.retort(proj, "downgrade", "c0000000", expect=0)
+        self.retort(proj, "downgrade", "c0000000", expect=0, confirmed=True)
         self.assertEqual(self.versions(), ["c0000000"])
         self.assertFalse(self.relation_exists("public.ix_t0_v"))
         self.assertFalse(self.relation_exists("public.ix_t0_id_v"))
@@ -359,12 +363,12 @@ class ConfigTablesTest(RetortCase):
 
         proc = self.retort(proj, "current", expect=0)
         self.assertEqual(proc.stdout, "c0000002 (head)\n")
-        doc, _ = self.retort_json(proj, "downgrade", "-1")
+        doc, _ = self.retort_json(proj, "downgrade", "-1", confirmed=True)
         self.assertEqual(doc["steps"][0]["version_changes"],
                          ["UPDATE meta.deploy_version SET version_num='c0000001' "
                           "WHERE meta.deploy_version.version_num = 'c0000002'"])
         self.assertEqual(self.versions("meta.deploy_version"), ["c0000001"])
-        self.retort(proj, "downgrade", "base", expect=0)
+        self.retort(proj, "downgrade", "base", expect=0, confirmed=True)
         self.assertTrue(self.relation_exists("meta.deploy_version"))
         self.assertEqual(self.versions("meta.deploy_version"), [])
 
@@ -372,7 +376,7 @@ class ConfigTablesTest(RetortCase):
         proj = self.project(linear_chain(2), "history_table: null\n")
         self.retort(proj, "upgrade", "head", expect=0)
         self.retort(proj, "stamp", "c0000000", expect=0)
-        self.retort(proj, "downgrade", "base", expect=0)
+        self.retort(proj, "downgrade", "base", expect=0, confirmed=True)
         self.assertEqual(self.db.query("SELECT relname FROM pg_class WHERE relname LIKE '%history%'"), [])
         self.assertTrue(self.relation_exists("public.alembic_version"))
         # upgrade ran t_0 and t_1, stamp moved back without scripts, downgrade ran t_0's.
@@ -451,7 +455,8 @@ class DryRunTest(RetortCase):
         self.assertIn("[1/2] upgrade c0000002 create t_2\n", out)
         self.assertIn("[2/2] upgrade c0000003 create t_3\n", out)
         self.assertIn("versions/c0000002_rev/upgrade.sql:1: CREATE TABLE t_2 (id int PRIMARY KEY, v text)\n", out)
-        self.assertIn("versions/c0000002_rev/upgrade.sql:2: INSERT INTO t_2 VALUES (1, 'x')\n", out)
+        self.assertIn("versions/c0000002_rev/upgrade.sql:2: INSERT INTO t_2 VALUES (1, 'x')  [ROW EXCLUSIVE on t_2]\n",
+                      out)
         self.assertIn("UPDATE alembic_version SET version_num='c0000003' "
                       "WHERE alembic_version.version_num = 'c0000002'\n", out)
         self.assertTrue(out.endswith("Dry run: nothing was changed.\n"))
@@ -464,8 +469,12 @@ class DryRunTest(RetortCase):
         self.assertEqual(doc["heads"], ["c0000001"])
         self.assertEqual([p["revision"] for p in doc["plan"]], ["c0000002", "c0000003"])
         self.assertEqual(doc["plan"][0]["statements"],
-                         [{"line": 1, "sql": "CREATE TABLE t_2 (id int PRIMARY KEY, v text)"},
-                          {"line": 2, "sql": "INSERT INTO t_2 VALUES (1, 'x')"}])
+                         [{"line": 1, "sql": "CREATE TABLE t_2 (id int PRIMARY KEY, v text)",
+                           "lock": "NONE", "lock_target": ""},
+                          {"line": 2, "sql": "INSERT INTO t_2 VALUES (1, 'x')",
+                           "lock": "ROW EXCLUSIVE", "lock_target": "t_2"}])
+        self.assertEqual(doc["confirm"], "")
+        self.assertEqual(doc["destructive"], [])
         self.assertEqual(doc["plan"][1]["heads_after"], ["c0000003"])
         self.assertEqual(self.snapshot(), before)
 
@@ -476,13 +485,17 @@ class DryRunTest(RetortCase):
         proc = self.retort(proj, "downgrade", "base", "--dry-run", expect=0)
         self.assertIn("Plan: 3 steps\n", proc.stdout)
         self.assertIn("[1/3] downgrade c0000002 create t_2\n", proc.stdout)
-        self.assertIn("versions/c0000000_rev/downgrade.sql:1: DROP TABLE t_0\n", proc.stdout)
+        self.assertIn("versions/c0000000_rev/downgrade.sql:1: DROP TABLE t_0  [ACCESS EXCLUSIVE on t_0]\n",
+                      proc.stdout)
+        self.assertIn("Confirm with: --confirm public.t_2=1,public.t_1=1,public.t_0=1\n", proc.stdout)
         self.assertIn("DELETE FROM alembic_version WHERE alembic_version.version_num = 'c0000000'\n",
                       proc.stdout)
         doc, _ = self.retort_json(proj, "downgrade", "-1", "--dry-run")
         self.assertEqual(doc["command"], "downgrade")
         self.assertEqual([(p["kind"], p["revision"]) for p in doc["plan"]], [("downgrade", "c0000002")])
-        self.assertEqual(doc["plan"][0]["statements"], [{"line": 1, "sql": "DROP TABLE t_2"}])
+        self.assertEqual(doc["plan"][0]["statements"],
+                         [{"line": 1, "sql": "DROP TABLE t_2", "lock": "ACCESS EXCLUSIVE", "lock_target": "t_2"}])
+        self.assertEqual(doc["confirm"], "public.t_2=1")
         self.assertEqual(self.snapshot(), before)
 
     def test_dry_run_on_empty_database_creates_nothing(self):
@@ -493,6 +506,113 @@ class DryRunTest(RetortCase):
         self.assertIn("    INSERT INTO alembic_version (version_num) VALUES ('c0000000')", proc.stdout)
         self.assertEqual(self.snapshot(), before)
         self.assertFalse(self.relation_exists("public.alembic_version"))
+
+
+class ConfirmTest(RetortCase):
+    """SPEC §6: every downgrade that drops something is listed with its live row
+    count before anything runs, and runs only with --confirm matching the counts."""
+
+    def chain_at_head(self):
+        revs = linear_chain(3)
+        revs.append({"id": "c0000003", "down": "c0000002", "message": "add t_0.note",
+                     "upgrade": "ALTER TABLE t_0 ADD COLUMN note text;\n"
+                                "UPDATE t_0 SET note = 'kept' WHERE id = 1;\n",
+                     "downgrade": "ALTER TABLE t_0 DROP COLUMN note;\n"})
+        proj = self.project(revs)
+        self.retort(proj, "upgrade", "head", expect=0)
+        self.db.query("INSERT INTO t_2 SELECT i, 'r' FROM generate_series(2, 5) AS i")  # t_2: 5 rows
+        self.db.query("DELETE FROM t_1")                                                 # t_1: 0 rows
+        return proj
+
+    def test_downgrade_without_confirm_changes_nothing(self):
+        proj = self.chain_at_head()
+        before = self.snapshot()
+        for fmt in ("text", "json"):
+            with self.subTest(fmt=fmt):
+                proc = self.retort(proj, "--format", fmt, "downgrade", "base", expect=4)
+                self.assertIn("destructive statements need confirmation", proc.stderr)
+                self.assertIn("Confirm with: --confirm public.t_0.note=1,public.t_2=5,public.t_1=0,public.t_0=1\n",
+                              proc.stderr)
+                self.assertIn("    public.t_2 (DROP TABLE, versions/c0000002_rev/downgrade.sql:1): 5 rows\n",
+                              proc.stderr)
+                self.assertNotIn("[1/4]", proc.stderr, "no step may start")
+                if fmt == "json":
+                    doc = json.loads(proc.stdout)
+                    self.assertEqual((doc["exit_code"], doc["exit_name"]), (4, "refused"))
+                    self.assertEqual(doc["steps"], [])
+                    self.assertIn("public.t_2=5", doc["error"]["hint"])
+                    self.assertEqual(sorted(f["file"] for f in doc["findings"] if f["id"] == "destructive"),
+                                     [f"versions/c000000{i}_rev/downgrade.sql" for i in range(4)])
+                else:
+                    self.assertEqual(proc.stdout, "")
+                self.assertEqual(self.snapshot(), before)
+                self.assertEqual(self.db.query("SELECT count(*) FROM t_2"), [(5,)])
+        # -1 alone: only the column, keyed schema.table.column, counted as its non-NULL values.
+        proc = self.retort(proj, "downgrade", "-1", expect=4)
+        self.assertIn("Confirm with: --confirm public.t_0.note=1\n", proc.stderr)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_wrong_count_is_refused_naming_the_key(self):
+        proj = self.chain_at_head()
+        self.retort(proj, "downgrade", "c0000002", expect=0, confirmed=True)
+        before = self.snapshot()
+        for confirm in ("public.t_2=4", "public.t_2=6", "public.t_2=1", "public.t_1=0", "public.t_2=5,public.t_1=1"):
+            with self.subTest(confirm=confirm):
+                proc = self.retort(proj, "downgrade", "c0000000", "--confirm", confirm, expect=4)
+                self.assertIn("--confirm does not match the live row counts", proc.stderr)
+                wrong = "public.t_1" if confirm.endswith("t_1=1") else "public.t_2"
+                self.assertIn(wrong, proc.stderr.split("error:", 1)[1])
+                doc, _ = self.retort_json(proj, "downgrade", "c0000000", "--confirm", confirm, expect=4)
+                self.assertIn(wrong, doc["error"]["message"] + doc["error"]["hint"])
+                self.assertEqual(doc["steps"], [])
+                self.assertEqual(self.snapshot(), before)
+        # The dry run checks a reviewed argument the same way.
+        proc = self.retort(proj, "downgrade", "c0000000", "--dry-run", "--confirm", "public.t_2=4", expect=4)
+        self.assertIn("The run would be refused: --confirm does not match the live row counts", proc.stdout)
+        self.assertIn("public.t_2 was confirmed at 4 rows but has 5 now", proc.stdout)
+        dry, _ = self.retort_json(proj, "downgrade", "c0000000", "--dry-run", "--confirm", "public.t_2=4", expect=4)
+        self.assertIn("public.t_2 was confirmed at 4 rows but has 5 now", dry["confirm_mismatches"])
+        self.assertEqual(self.snapshot(), before)
+
+    def test_the_dry_runs_confirm_is_accepted(self):
+        proj = self.chain_at_head()
+        dry, _ = self.retort_json(proj, "downgrade", "c0000000", "--dry-run")
+        self.assertEqual(dry["confirm"], "public.t_0.note=1,public.t_2=5,public.t_1=0")
+        self.assertEqual([(d["key"], d["what"], d["rows"], d["revision"], d["line"]) for d in dry["destructive"]],
+                         [("public.t_0.note", "DROP COLUMN", 1, "c0000003", 1),
+                          ("public.t_2", "DROP TABLE", 5, "c0000002", 1),
+                          ("public.t_1", "DROP TABLE", 0, "c0000001", 1)])
+        doc, _ = self.retort_json(proj, "downgrade", "c0000000", "--confirm", dry["confirm"])
+        self.assertEqual([s["revision"] for s in doc["steps"]], ["c0000003", "c0000002", "c0000001"])
+        self.assertEqual(self.versions(), ["c0000000"])
+        self.assert_tables(1, 3)
+        # The keys in any order.
+        self.retort(proj, "upgrade", "head", expect=0)
+        self.retort(proj, "downgrade", "c0000001", "--confirm", "public.t_2=1,public.t_0.note=1", expect=0)
+        self.assertEqual(self.versions(), ["c0000001"])
+
+    def test_zero_row_table_still_needs_confirming(self):
+        proj = self.project(linear_chain(2))
+        self.retort(proj, "upgrade", "head", expect=0)
+        self.db.query("DELETE FROM t_1")
+        before = self.snapshot()
+        proc = self.retort(proj, "downgrade", "-1", expect=4)
+        self.assertIn("    public.t_1 (DROP TABLE, versions/c0000001_rev/downgrade.sql:1): 0 rows\n", proc.stderr)
+        self.assertIn("Confirm with: --confirm public.t_1=0\n", proc.stderr)
+        self.assertEqual(self.snapshot(), before)
+        self.assertTrue(self.relation_exists("public.t_1"))
+        dry, _ = self.retort_json(proj, "downgrade", "-1", "--dry-run")
+        self.assertEqual(dry["confirm"], "public.t_1=0")
+        self.assertEqual(dry["destructive"][0]["rows"], 0)
+        self.retort(proj, "downgrade", "-1", "--confirm", "public.t_1=0", expect=0)
+        self.assertEqual(self.versions(), ["c0000000"])
+        self.assertFalse(self.relation_exists("public.t_1"))
+
+    def test_an_upgrade_that_drops_nothing_needs_no_confirm(self):
+        proj = self.project(linear_chain(2))
+        dry, _ = self.retort_json(proj, "upgrade", "head", "--dry-run")
+        self.assertEqual((dry["confirm"], dry["destructive"]), ("", []))
+        self.retort(proj, "upgrade", "head", expect=0)
 
 
 class FailureTest(RetortCase):
@@ -520,8 +640,9 @@ class FailureTest(RetortCase):
         self.assertIn("42P01", proc.stderr)
         self.assertIn("INSERT INTO missing_table VALUES (1)", proc.stderr)
         progress = [l for l in proc.stderr.splitlines() if l.startswith("[")]
-        self.assertEqual(len(progress), 2, proc.stderr)
+        self.assertEqual(len(progress), 3, proc.stderr)
         self.assertTrue(progress[1].startswith("[2/5] upgrade c0000001 create t_1 … "))
+        self.assertEqual(progress[2], "[3/5] upgrade c0000002 create t_2 … failed")
         self.assertEqual(proc.stdout, "")
         self.assert_stopped_at_c1()
 
@@ -762,10 +883,11 @@ class PasswordAuthTest(unittest.TestCase):
                     run_retort("--format", "json", "current", "-v", url=url, cwd=self.proj),
                     run_retort("current", "-v", url=url, cwd=self.proj),
                     run_retort("--format", "json", "downgrade", "-1", "--dry-run", url=url, cwd=self.proj),
-                    run_retort("--format", "json", "downgrade", "-1", url=url, cwd=self.proj),
+                    run_retort_confirmed("--format", "json", "downgrade", "-1", url=url, cwd=self.proj),
                     run_retort("upgrade", "nope", url=url, cwd=self.proj)]
             self.assertEqual([r.returncode for r in runs], [0, 0, 0, 0, 0, 3])
-            for r in runs:
+            self.assertEqual(runs[4].confirm, "public.t_1=1")
+            for r in runs + [runs[4].dry_run]:
                 self.assertNotIn(self.PASSWORD, r.stdout + r.stderr)
             self.assertIn(f"postgres@127.0.0.1:{self.cluster.port}/{dbname}", runs[2].stdout)
         finally:
