@@ -30,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 import harness
-from harness import ScratchDatabase, run_retort
+from harness import ScratchDatabase, run_retort, run_retort_confirmed
 
 sys.path.insert(0, str(harness.SOURCE_DIR / "tests" / "differential"))
 from project_writer import Rev, write_alembic_project, write_retort_project  # noqa: E402
@@ -133,9 +133,12 @@ class InteropCase(unittest.TestCase):
             STATS["assertions"] += 1
         return proc
 
-    def retort(self, *args, expect=0, db_url=None):
+    def retort(self, *args, expect=0, db_url=None, confirmed=False):
+        """confirmed: with the --confirm of the command's dry run, as a pipeline
+        does after review (every retort downgrade here drops tables)."""
         conf = self.retort_dir / "retort.yaml"
-        proc = run_retort("-c", conf, *args, url=db_url or self.url)
+        run = run_retort_confirmed if confirmed else run_retort
+        proc = run("-c", conf, *args, url=db_url or self.url)
         if expect is not None:
             self.assertEqual(proc.returncode, expect,
                              f"retort {' '.join(map(str, args))}\nstdout:\n{proc.stdout}\n"
@@ -147,7 +150,10 @@ class InteropCase(unittest.TestCase):
         """One command of one tool, then the full check."""
         STATS["moves"] += 1
         STATS[f"{tool}_moves"] += 1
-        (self.alembic if tool == "alembic" else self.retort)(*args)
+        if tool == "alembic":
+            self.alembic(*args)
+        else:
+            self.retort(*args, confirmed=args[0] == "downgrade")
         self.check(rows, tables, current, after=f"{tool} {' '.join(args)}")
 
     # -- state ----------------------------------------------------------------
