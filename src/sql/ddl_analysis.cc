@@ -95,6 +95,7 @@ void HandleAlterTable(const Json& body, Context& ctx) {
   for (const Json& node : *cmds) {
     const Json& cmd = NodeBody(node);
     const std::string subtype = StringField(cmd, "subtype");
+    if (StringField(cmd, "behavior") == "DROP_CASCADE") ctx.out->cascades = true;
     const std::string name = StringField(cmd, "name");
     const Json* def = Field(cmd, "def");
     LockLevel lock = AlterTableCmdLock(cmd);
@@ -223,7 +224,10 @@ void HandleDrop(const Json& body, Context& ctx) {
   if (concurrent) ctx.out->needs_autocommit = true;
   // CASCADE can drop tables we cannot name (columns of a dropped type, the
   // tables of a dropped schema).
-  if (cascade) RaiseLock(ctx.out, LockLevel::kAccessExclusive, "");
+  if (cascade) {
+    RaiseLock(ctx.out, LockLevel::kAccessExclusive, "");
+    ctx.out->cascades = true;
+  }
 }
 
 void HandleTruncate(const Json& body, Context& ctx) {

@@ -306,6 +306,7 @@ void MergeNested(AnalyzedStatement* out, const AnalyzedStatement& inner, bool in
   out->needs_autocommit = out->needs_autocommit || inner.needs_autocommit;
   out->enum_value_added = out->enum_value_added || inner.enum_value_added;
   out->opaque = out->opaque || inner.opaque;
+  out->cascades = out->cascades || inner.cascades;
   auto append = [](std::vector<SqlObject>* to, const std::vector<SqlObject>& from) {
     to->insert(to->end(), from.begin(), from.end());
   };

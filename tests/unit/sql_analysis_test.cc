@@ -631,3 +631,17 @@ TEST(SqlAnalysisScale, DeeplyNestedExpressionsDoNotCrash) {
 
 }  // namespace
 }  // namespace retort
+
+namespace retort {
+namespace {
+
+TEST(SqlAnalysisCascade, DropCascadeIsMarked) {
+  EXPECT_TRUE(AnalyzeSql("DROP TABLE t CASCADE").front().cascades);
+  EXPECT_TRUE(AnalyzeSql("ALTER TABLE t DROP COLUMN c CASCADE").front().cascades);
+  EXPECT_TRUE(AnalyzeSql("DO $$ BEGIN DROP SCHEMA s CASCADE; END $$").front().cascades);
+  EXPECT_FALSE(AnalyzeSql("DROP TABLE t").front().cascades);
+  EXPECT_FALSE(AnalyzeSql("ALTER TABLE t DROP COLUMN c").front().cascades);
+}
+
+}  // namespace
+}  // namespace retort

@@ -93,6 +93,9 @@ struct AnalyzedStatement {
   /// analysis does not know, a statement too large to analyse): the
   /// conservative defaults apply.
   bool opaque = false;
+  /// DROP ... CASCADE (also ALTER TABLE ... DROP ... CASCADE): it may remove
+  /// objects the statement does not name.
+  bool cascades = false;
   std::vector<SqlObject> creates, alters, drops;
   /// Every table whose shape, RLS flags, policies, triggers, indexes,
   /// constraints or grants the statement changes (the catalog gates check
