@@ -15,57 +15,154 @@ namespace {
 using pg_detail::ArrayLiteral;
 using pg_detail::Rows;
 
-// One row per object, one column: "<kind> <qualified name> <definition>".
-// $1: the managed schemas (text[]); $2: retort's own tables (oid[]).
+// The fingerprint query: one row per object, one column: "<kind> <qualified
+// name> <definition>". A head (kFullHeadSql or kScopedHeadSql) picks the
+// objects into CTEs, the body (kFingerprintBodySql) prints them:
+//   ns   the managed schemas ($1::text[]);
+//   nsl  the schemas whose own line and grants are printed;
+//   rel  relations (tables, views, matviews, foreign tables, sequences);
+//   typ  enum, domain, range and composite types;
+//   fn   functions, procedures, aggregates;
+//   ext  extensions (extname, extversion, nspname).
+// $2::oid[] holds retort's own tables, left out with what they own.
 // Runs with search_path = pg_catalog, so regclass/regproc casts, format_type
 // and the pg_get_*def functions qualify every user object, and catalog names
 // need no prefix. Every aggregate orders with COLLATE "C" so that the text
-// does not depend on the database's collation.
-constexpr const char kFingerprintSql[] = R"sql(
-WITH ns AS (
-  SELECT oid, nspname, nspowner, nspacl FROM pg_namespace
-  WHERE nspname = ANY ($1::text[])
-),
-rel AS (
-  SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, c.relpersistence,
-         c.reloptions, c.relispartition, c.relpartbound, c.reloftype,
-         c.relrowsecurity, c.relforcerowsecurity,
-         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qn
-  FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-    AND c.oid <> ALL ($2::oid[])
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                      AND d.deptype = 'e')
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                      AND d.refclassid = 'pg_class'::regclass
-                      AND d.refobjid = ANY ($2::oid[]) AND d.deptype IN ('a', 'i'))
-),
-typ AS (
-  SELECT t.oid, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull,
-         t.typdefaultbin, t.typrelid,
-         quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS qn
-  FROM pg_type t JOIN ns n ON n.oid = t.typnamespace
-  WHERE t.typtype IN ('e', 'd', 'r', 'c')
-    AND (t.typtype <> 'c'
-         OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
-                      AND d.deptype = 'e')
-),
-fn AS (
-  SELECT p.*,
-         quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
-           pg_get_function_identity_arguments(p.oid) || ')' AS qn
-  FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                      AND d.deptype = 'e')
-),
+// does not depend on the database's collation. The per-object functions
+// (pg_get_*def, format_type, pg_get_expr) appear only in the body, so they
+// run only on the objects the head picked.
+
+// What rel, typ and fn keep of what a head picked: no object of an
+// extension, none of retort's own tables (or what they own).
+#define RETORT_REL_COLUMNS \
+  "c.oid, c.relname, c.relkind, c.relowner, c.relacl, c.relpersistence,\n" \
+  "         c.reloptions, c.relispartition, c.relpartbound, c.reloftype,\n" \
+  "         c.relrowsecurity, c.relforcerowsecurity,\n" \
+  "         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qn\n"
+#define RETORT_REL_FILTER \
+  "c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')\n" \
+  "    AND c.oid <> ALL ($2::oid[])\n" \
+  "    AND NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
+  "                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid\n" \
+  "                      AND d.deptype = 'e')\n" \
+  "    AND NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
+  "                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid\n" \
+  "                      AND d.refclassid = 'pg_class'::regclass\n" \
+  "                      AND d.refobjid = ANY ($2::oid[]) AND d.deptype IN ('a', 'i'))\n"
+#define RETORT_TYP_COLUMNS \
+  "t.oid, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull,\n" \
+  "         t.typdefaultbin, t.typrelid,\n" \
+  "         quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS qn\n"
+#define RETORT_TYP_FILTER \
+  "t.typtype IN ('e', 'd', 'r', 'c')\n" \
+  "    AND (t.typtype <> 'c'\n" \
+  "         OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')\n" \
+  "    AND NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
+  "                    WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid\n" \
+  "                      AND d.deptype = 'e')\n"
+#define RETORT_FN_COLUMNS \
+  "p.*,\n" \
+  "         quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||\n" \
+  "           pg_get_function_identity_arguments(p.oid) || ')' AS qn\n"
+#define RETORT_FN_FILTER \
+  "NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
+  "                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid\n" \
+  "                    AND d.deptype = 'e')\n"
+#define RETORT_NS \
+  "ns AS (\n" \
+  "  SELECT oid, nspname, nspowner, nspacl FROM pg_namespace\n" \
+  "  WHERE nspname = ANY ($1::text[])\n" \
+  "),\n"
+
+// Everything in the managed schemas.
+constexpr const char kFullHeadSql[] =
+    "WITH " RETORT_NS
+    "nsl AS (SELECT * FROM ns),\n"
+    "rel AS (\n"
+    "  SELECT " RETORT_REL_COLUMNS
+    "  FROM pg_class c JOIN ns n ON n.oid = c.relnamespace\n"
+    "  WHERE " RETORT_REL_FILTER
+    "),\n"
+    "typ AS (\n"
+    "  SELECT " RETORT_TYP_COLUMNS
+    "  FROM pg_type t JOIN ns n ON n.oid = t.typnamespace\n"
+    "  WHERE " RETORT_TYP_FILTER
+    "),\n"
+    "fn AS (\n"
+    "  SELECT " RETORT_FN_COLUMNS
+    "  FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace\n"
+    "  WHERE " RETORT_FN_FILTER
+    "),\n"
+    "ext AS (\n"
+    "  SELECT e.extname, e.extversion, n.nspname\n"
+    "  FROM pg_extension e JOIN ns n ON n.oid = e.extnamespace\n"
+    "),\n";
+
+// The objects of a FingerprintScope, found by name through the catalogs'
+// name indexes: $3/$4 the schema and name parts of its relations, $5/$6 of
+// its other objects ('' schema: any managed schema). A relation brings the
+// sequences it owns (serial, identity, OWNED BY). No extensions.
+constexpr const char kScopedHeadSql[] =
+    "WITH " RETORT_NS
+    "nsl AS (\n"
+    "  SELECT n.* FROM ns n\n"
+    "  WHERE EXISTS (SELECT 1 FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
+    "                WHERE w.o = n.nspname AND (w.s = '' OR w.s = n.nspname))\n"
+    "),\n"
+    "named AS (\n"
+    "  SELECT c.oid FROM unnest($3::text[], $4::text[]) AS w(s, o)\n"
+    "  JOIN ns n ON w.s = '' OR w.s = n.nspname\n"
+    "  JOIN pg_class c ON c.relname = w.o::name AND c.relnamespace = n.oid\n"
+    "),\n"
+    "picked AS (\n"
+    "  SELECT oid FROM named\n"
+    "  UNION\n"
+    "  SELECT d.objid FROM named k\n"
+    "  JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass\n"
+    "                  AND d.refobjid = k.oid AND d.refobjsubid > 0\n"
+    "  WHERE d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')\n"
+    "),\n"
+    "rel AS (\n"
+    "  SELECT " RETORT_REL_COLUMNS
+    "  FROM picked k JOIN pg_class c ON c.oid = k.oid\n"
+    "  JOIN ns n ON n.oid = c.relnamespace\n"
+    "  WHERE " RETORT_REL_FILTER
+    "),\n"
+    "typ AS (\n"
+    "  SELECT " RETORT_TYP_COLUMNS
+    "  FROM pg_type t JOIN ns n ON n.oid = t.typnamespace\n"
+    "  WHERE t.oid IN (\n"
+    "      SELECT t2.oid FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
+    "      JOIN ns n2 ON w.s = '' OR w.s = n2.nspname\n"
+    "      JOIN pg_type t2 ON t2.typname = w.o::name AND t2.typnamespace = n2.oid)\n"
+    "    AND " RETORT_TYP_FILTER
+    "),\n"
+    "fn AS (\n"
+    "  SELECT " RETORT_FN_COLUMNS
+    "  FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace\n"
+    "  WHERE p.oid IN (\n"
+    "      SELECT p2.oid FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
+    "      JOIN ns n2 ON w.s = '' OR w.s = n2.nspname\n"
+    "      JOIN pg_proc p2 ON p2.proname = w.o::name AND p2.pronamespace = n2.oid)\n"
+    "    AND " RETORT_FN_FILTER
+    "),\n"
+    "ext AS (\n"
+    "  SELECT e.extname, e.extversion, ''::name AS nspname\n"
+    "  FROM pg_extension e WHERE false\n"
+    "),\n";
+
+#undef RETORT_REL_COLUMNS
+#undef RETORT_REL_FILTER
+#undef RETORT_TYP_COLUMNS
+#undef RETORT_TYP_FILTER
+#undef RETORT_FN_COLUMNS
+#undef RETORT_FN_FILTER
+#undef RETORT_NS
+
+constexpr const char kFingerprintBodySql[] = R"sql(
 acl AS (
   SELECT quote_ident(nspname) AS qn, COALESCE(nspacl, acldefault('n'::"char", nspowner)) AS acl
-  FROM ns
+  FROM nsl
   UNION ALL
   SELECT r.qn, COALESCE(r.relacl, acldefault(
            (CASE WHEN r.relkind = 'S' THEN 's' ELSE 'r' END)::"char", r.relowner))
@@ -81,7 +178,7 @@ acl AS (
 )
 SELECT 'schema ' || quote_ident(nspname) || ' owner=' ||
        quote_ident(pg_get_userbyid(nspowner))
-FROM ns
+FROM nsl
 UNION ALL
 SELECT CASE r.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'partitioned-table '
          WHEN 'v' THEN 'view ' WHEN 'm' THEN 'matview '
@@ -254,9 +351,9 @@ SELECT 'type ' || ty.qn || ' ' || CASE ty.typtype
          ELSE 'COMPOSITE' END
 FROM typ ty
 UNION ALL
-SELECT 'extension ' || quote_ident(e.extname) || ' VERSION ' || quote_literal(e.extversion)
-       || ' SCHEMA ' || quote_ident(n.nspname)
-FROM pg_extension e JOIN ns n ON n.oid = e.extnamespace
+SELECT 'extension ' || quote_ident(x.extname) || ' VERSION ' || quote_literal(x.extversion)
+       || ' SCHEMA ' || quote_ident(x.nspname)
+FROM ext x
 UNION ALL
 SELECT 'grant ' || g.qn || ' ' || p.grantee || ' ' || p.privs
 FROM acl g, LATERAL (
@@ -309,9 +406,11 @@ std::string PgDatabase::OwnTableOids() {
   return r.Text(0, 0);
 }
 
-std::vector<std::string> PgDatabase::SchemaFingerprint(
-    const std::vector<std::string>& schemas) {
-  std::string sql = kFingerprintSql;
+std::vector<std::string> PgDatabase::RunFingerprint(
+    const char* name, const std::string& head,
+    const std::vector<std::string>& schemas,
+    const std::vector<std::string>& params, const char* settings) {
+  std::string sql = head + kFingerprintBodySql;
   // SQL-standard function bodies (BEGIN ATOMIC, PostgreSQL 14+) live in
   // prosqlbody, not prosrc.
   const std::string sqlbody =
@@ -319,42 +418,92 @@ std::vector<std::string> PgDatabase::SchemaFingerprint(
           ? "|| E'\\n' || COALESCE(pg_get_function_sqlbody(f.oid), '')"
           : "";
   sql.replace(sql.find("@SQLBODY@"), 9, sqlbody);
+  // Constants in defaults, bounds and view texts print through their
+  // types' output functions: the same settings every time. No JIT:
+  // compiling this large query would cost more than running it. The
+  // statement is prepared once per connection and, with a generic plan, is
+  // planned once too (PostgreSQL replans it by itself when a catalog change
+  // invalidates the plan); the same settings at every execution keep that
+  // plan valid.
+  std::string set =
+      "SET LOCAL jit = off; "
+      "SET LOCAL search_path = pg_catalog; SET LOCAL TimeZone = 'UTC'; "
+      "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = "
+      "'postgres'; SET LOCAL extra_float_digits = 1; "
+      "SET LOCAL bytea_output = 'hex'";
+  if (ServerVersionNum() >= 120000) {
+    set += "; SET LOCAL plan_cache_mode = force_generic_plan";
+  }
+  set += settings;
 
   const bool nested = in_step_;
   // A savepoint inside a step (rolling it back restores search_path and
   // leaves the step exactly as it was); else one snapshot for all reads.
-  Raw(nested ? "SAVEPOINT retort_fingerprint"
-             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  const char* begin = nested ? "SAVEPOINT retort_fingerprint"
+                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   const char* end = nested
                         ? "ROLLBACK TO SAVEPOINT retort_fingerprint; "
                           "RELEASE SAVEPOINT retort_fingerprint"
                         : "ROLLBACK";
   std::vector<std::string> lines;
-  try {
-    const std::string own = OwnTableOids();
-    // Constants in defaults, bounds and view texts print through their
-    // types' output functions: the same settings every time.
-    // No JIT: compiling this large query would cost more than running it.
-    Raw("SET LOCAL jit = off; "
-        "SET LOCAL search_path = pg_catalog; SET LOCAL TimeZone = 'UTC'; "
-        "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = "
-        "'postgres'; SET LOCAL extra_float_digits = 1; "
-        "SET LOCAL bytea_output = 'hex'");
-    Rows rows = Query(sql, {ArrayLiteral(schemas), own});
-    lines.reserve(rows.size());
-    for (int i = 0; i < rows.size(); ++i) {
-      lines.push_back(OneLineDefinition(rows.Text(i, 0)));
-    }
-    Raw(end);
-  } catch (...) {
+  for (int attempt = 0;; ++attempt) {
+    Raw(begin);
     try {
+      std::vector<std::string> all = {ArrayLiteral(schemas), OwnTableOids()};
+      all.insert(all.end(), params.begin(), params.end());
+      Raw(set);
+      Rows rows = QueryPrepared(name, sql, all);
+      lines.reserve(rows.size());
+      for (int i = 0; i < rows.size(); ++i) {
+        lines.push_back(OneLineDefinition(rows.Text(i, 0)));
+      }
       Raw(end);
+      break;
+    } catch (const StatementError& e) {
+      try {
+        Raw(end);
+      } catch (...) {
+      }
+      // The prepared statement vanished (a script ran DEALLOCATE ALL):
+      // QueryPrepared prepares it again.
+      if (e.sqlstate() == "26000" && attempt == 0) continue;
+      throw;
     } catch (...) {
+      try {
+        Raw(end);
+      } catch (...) {
+      }
+      throw;
     }
-    throw;
   }
   std::sort(lines.begin(), lines.end());
   return lines;
+}
+
+std::vector<std::string> PgDatabase::SchemaFingerprint(
+    const std::vector<std::string>& schemas) {
+  return RunFingerprint("retort_fingerprint", kFullHeadSql, schemas, {}, "");
+}
+
+std::vector<std::string> PgDatabase::SchemaFingerprintOf(
+    const std::vector<std::string>& schemas, const FingerprintScope& scope) {
+  std::vector<std::string> rel_schemas, rel_names, other_schemas, other_names;
+  for (const auto& n : scope.relations) {
+    rel_schemas.push_back(n.schema);
+    rel_names.push_back(n.name);
+  }
+  for (const auto& n : scope.others) {
+    other_schemas.push_back(n.schema);
+    other_names.push_back(n.name);
+  }
+  // Look-ups by name through the catalogs' indexes, whatever the planner
+  // would guess for a parameter array: the cost follows the scope, not the
+  // database.
+  return RunFingerprint(
+      "retort_fingerprint_of", kScopedHeadSql, schemas,
+      {ArrayLiteral(rel_schemas), ArrayLiteral(rel_names),
+       ArrayLiteral(other_schemas), ArrayLiteral(other_names)},
+      "");
 }
 
 // --- facts for the RLS gates -------------------------------------------------

@@ -316,6 +316,50 @@ pg_detail::Rows PgDatabase::Query(const std::string& sql,
   }
 }
 
+pg_detail::Rows PgDatabase::QueryPrepared(
+    const std::string& name, const std::string& sql,
+    const std::vector<std::string>& params) {
+  FlushHistory();
+  PGconn* c = conn_->raw();
+  auto lost = [&] {
+    return Error(ExitCode::kUnreachable,
+                 Mask("lost the connection to " + target_ + ": " +
+                      OneLine(c != nullptr ? PQerrorMessage(c)
+                                           : "not connected")));
+  };
+  if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
+    throw lost();
+  }
+  if (std::find(prepared_.begin(), prepared_.end(), name) == prepared_.end()) {
+    // Parameter types come from the casts in the text ($1::text[]).
+    ResultPtr p(PQprepare(c, name.c_str(), sql.c_str(), 0, nullptr));
+    if (PQstatus(c) != CONNECTION_OK || !p) throw lost();
+    if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) {
+      throw pg_detail::ErrorFromResult(p.get(), password_);
+    }
+    prepared_.push_back(name);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const std::string& v : params) values.push_back(v.c_str());
+  ResultPtr r(PQexecPrepared(c, name.c_str(), static_cast<int>(values.size()),
+                             values.data(), nullptr, nullptr, 0));
+  if (PQstatus(c) != CONNECTION_OK || !r) throw lost();
+  switch (PQresultStatus(r.get())) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+      return pg_detail::Rows(std::move(r));
+    default: {
+      StatementError e = pg_detail::ErrorFromResult(r.get(), password_);
+      // invalid_sql_statement_name: a script ran DEALLOCATE.
+      if (e.sqlstate() == "26000") {
+        prepared_.erase(std::find(prepared_.begin(), prepared_.end(), name));
+      }
+      throw e;
+    }
+  }
+}
+
 pg_detail::Connection& PgDatabase::Session() {
   // libpqxx 6.4 leaks the PGresult of the query that discovers a dead
   // connection (make_result() asks for the client encoding, which throws,

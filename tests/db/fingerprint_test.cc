@@ -11,12 +11,14 @@
 
 #include <pqxx/pqxx>
 
+#include "fingerprint_reference.h"
 #include "retort/db/pg_database.h"
 #include "support/test_database.h"
 
 namespace retort {
 namespace {
 
+using testing::kReferenceFingerprintSql;
 using testing::ScratchDatabase;
 using testing::TestRole;
 
@@ -458,6 +460,271 @@ TEST_F(FingerprintTest, WorksOnAFailedStepOnlyAfterRollback) {
   EXPECT_THROW(db_->SchemaFingerprint({"public"}), StatementError);
   db_->RollbackStep();
   EXPECT_NO_THROW(db_->SchemaFingerprint({"public"}));
+}
+
+/// The fingerprint by the reference query (fingerprint_reference.h), run
+/// through libpqxx on a connection of its own: the text SchemaFingerprint
+/// gave before its query was restructured and prepared.
+Lines ReferenceFingerprint(const std::string& conninfo,
+                           const std::string& schemas_literal) {
+  pqxx::connection c(conninfo);
+  pqxx::work tx(c);
+  std::string sql = kReferenceFingerprintSql;
+  const std::string sqlbody =
+      c.server_version() >= 140000
+          ? "|| E'\\n' || COALESCE(pg_get_function_sqlbody(f.oid), '')"
+          : "";
+  sql.replace(sql.find("@SQLBODY@"), 9, sqlbody);
+  tx.exec0(
+      "SET LOCAL jit = off; SET LOCAL search_path = pg_catalog; "
+      "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
+      "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; "
+      "SET LOCAL bytea_output = 'hex'");
+  Lines out;
+  for (const auto& row : tx.exec_params(sql, schemas_literal, "{}")) {
+    std::string line;
+    for (char ch : std::string(row[0].c_str())) {
+      if (ch == '\n') {
+        line += "\\n";
+      } else if (ch == '\r') {
+        line += "\\r";
+      } else if (ch == '\\') {
+        line += "\\\\";
+      } else {
+        line += ch;
+      }
+    }
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A second managed schema, objects outside any scope, overloads.
+const char kMore[] = R"sql(
+CREATE SCHEMA app;
+CREATE TABLE app.items (x int PRIMARY KEY, label text DEFAULT 'l');
+CREATE FUNCTION add(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE
+  RETURN a || b;
+CREATE FUNCTION app.add(a numeric) RETURNS numeric LANGUAGE sql RETURN a;
+CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '0');
+CREATE TYPE span AS RANGE (subtype = integer);
+CREATE RULE items_no_delete AS ON DELETE TO items WHERE old.qty > 100
+  DO INSTEAD NOTHING;
+CREATE STATISTICS items_stats ON tenant_id, name FROM items;
+CREATE TABLE notes (id serial PRIMARY KEY, body text CHECK (body <> ''));
+CREATE SEQUENCE loose;
+ALTER SEQUENCE loose OWNED BY notes.body;
+GRANT USAGE ON SCHEMA app TO @ROLE@;
+GRANT USAGE ON SEQUENCE items_id_seq TO @ROLE@;
+GRANT SELECT ON item_names TO @ROLE@;
+)sql";
+
+/// What a scope names, as the full fingerprint's lines show it: does `line`
+/// belong to one of the relations (with their owned sequences and indexes,
+/// listed by the test) or other objects, given qualified names?
+bool InScope(const std::string& line, const std::vector<std::string>& objects,
+             const std::vector<std::string>& indexes,
+             const std::vector<std::string>& schemas) {
+  const size_t sp = line.find(' ');
+  const std::string kind = line.substr(0, sp);
+  const std::string rest = line.substr(sp + 1);
+  const std::string name = rest.substr(0, rest.find(' '));
+  if (kind == "schema" || (kind == "grant" && name.find('.') == std::string::npos)) {
+    return std::find(schemas.begin(), schemas.end(), name) != schemas.end();
+  }
+  if (kind == "index") {
+    return std::find(indexes.begin(), indexes.end(), name) != indexes.end();
+  }
+  for (const std::string& o : objects) {
+    if (name == o || name.compare(0, o.size() + 1, o + ".") == 0 ||
+        name.compare(0, o.size() + 1, o + "(") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Lines Filter(const Lines& lines, const std::vector<std::string>& objects,
+             const std::vector<std::string>& indexes,
+             const std::vector<std::string>& schemas) {
+  Lines out;
+  for (const auto& l : lines) {
+    if (InScope(l, objects, indexes, schemas)) out.push_back(l);
+  }
+  return out;
+}
+
+TEST_F(FingerprintTest, TextIsByteIdenticalToTheReferenceQuery) {
+  db_->ExecScript(WithRole(kSchemaA));
+  db_->ExecScript(WithRole(kMore));
+  const Lines reference = ReferenceFingerprint(scratch_.conninfo(), "{public,app}");
+  ASSERT_GT(reference.size(), 80u);
+  // Outside a step, inside one, and again (the prepared statement and its
+  // cached plan serve the later calls).
+  EXPECT_EQ(reference, db_->SchemaFingerprint({"public", "app"}))
+      << "only in the reference:\n"
+      << Dump(Minus(reference, db_->SchemaFingerprint({"public", "app"})))
+      << "only in SchemaFingerprint:\n"
+      << Dump(Minus(db_->SchemaFingerprint({"public", "app"}), reference));
+  db_->BeginStep(0, 0);
+  EXPECT_EQ(reference, db_->SchemaFingerprint({"public", "app"}));
+  EXPECT_EQ(reference, db_->SchemaFingerprint({"public", "app"}));
+  db_->RollbackStep();
+  EXPECT_EQ(ReferenceFingerprint(scratch_.conninfo(), "{public}"),
+            db_->SchemaFingerprint({"public"}));
+}
+
+TEST_F(FingerprintTest, ScopedIsTheFullOneFilteredToTheScope) {
+  db_->ExecScript(WithRole(kSchemaA));
+  db_->ExecScript(WithRole(kMore));
+  const std::vector<std::string> managed = {"public", "app"};
+  const Lines full = db_->SchemaFingerprint(managed);
+  ASSERT_EQ(ReferenceFingerprint(scratch_.conninfo(), "{public,app}"), full);
+
+  FingerprintScope scope;
+  scope.relations = {{"", "items"}, {"public", "item_names"}};
+  scope.others = {{"", "add"}, {"public", "mood"}, {"", "positive"},
+                  {"", "public"}, {"app", "span"}};
+  const Lines scoped = db_->SchemaFingerprintOf(managed, scope);
+  // {"", "items"} is public.items and app.items; app.span does not exist
+  // (span is in public).
+  const Lines expected = Filter(
+      full,
+      {"public.items", "app.items", "public.items_id_seq", "public.items_code_seq",
+       "public.item_names", "public.items_stats", "public.add", "app.add",
+       "public.mood", "public.positive"},
+      {"public.items_pkey", "public.items_tenant_id_name_key",
+       "public.items_tenant_idx", "app.items_pkey"},
+      {"public"});
+  EXPECT_EQ(expected, scoped) << "only expected:\n"
+                              << Dump(Minus(expected, scoped))
+                              << "only scoped:\n"
+                              << Dump(Minus(scoped, expected));
+  EXPECT_TRUE(std::is_sorted(scoped.begin(), scoped.end()));
+  // Every kind that hangs off a table is there.
+  auto count = [&](const std::string& prefix) {
+    return std::count_if(scoped.begin(), scoped.end(), [&](const std::string& l) {
+      return l.compare(0, prefix.size(), prefix) == 0;
+    });
+  };
+  EXPECT_EQ(1, count("table public.items "));
+  EXPECT_EQ(1, count("table app.items "));
+  EXPECT_EQ(1, count("rls public.items "));
+  EXPECT_EQ(7, count("column public.items."));
+  EXPECT_EQ(2, count("policy public.items."));
+  EXPECT_EQ(1, count("trigger public.items.items_touch "));
+  EXPECT_EQ(1, count("rule public.items.items_no_delete "));
+  EXPECT_EQ(1, count("statistics public.items_stats "));
+  EXPECT_EQ(2, count("sequence public.items_"));  // serial and identity
+  EXPECT_EQ(2, count("grant public.items_id_seq "));  // owner, role
+  EXPECT_EQ(2, count("grant public.item_names "));
+  EXPECT_EQ(1, count("grant public.items.name "));
+  EXPECT_EQ(1, count("view public.item_names "));
+  EXPECT_EQ(2, count("function public.add("));
+  EXPECT_EQ(1, count("function app.add("));
+  EXPECT_EQ(1, count("type public.mood "));
+  EXPECT_EQ(1, count("type public.positive "));
+  EXPECT_EQ(1, count("constraint public.positive.positive_check "));
+  EXPECT_EQ(1, count("schema public "));
+  EXPECT_EQ(0, count("schema app "));
+  EXPECT_EQ(0, count("type public.span "));
+  EXPECT_EQ(0, count("table public.tenants "));
+  EXPECT_EQ(0, count("sequence public.counter "));
+
+  // A qualified name picks one schema; a schema, aggregate, range, owned
+  // sequence and its table.
+  scope.relations = {{"app", "items"}, {"public", "notes"}};
+  scope.others = {{"", "total"}, {"", "span"}, {"app", "app"}};
+  const Lines second = db_->SchemaFingerprintOf(managed, scope);
+  const Lines expected2 = Filter(
+      full,
+      {"app.items", "public.notes", "public.notes_id_seq", "public.loose",
+       "public.total", "public.span"},
+      {"app.items_pkey", "public.notes_pkey"}, {"app"});
+  EXPECT_EQ(expected2, second) << "only expected:\n"
+                               << Dump(Minus(expected2, second))
+                               << "only scoped:\n"
+                               << Dump(Minus(second, expected2));
+  EXPECT_NE(second.end(), std::find(second.begin(), second.end(),
+                                    "schema app owner=" + db_->CurrentUser()));
+}
+
+TEST_F(FingerprintTest, ScopedIgnoresWhatIsOutsideTheScopeAndMissingNames) {
+  db_->ExecScript(WithRole(kSchemaA));
+  FingerprintScope scope;
+  scope.relations = {{"", "items"}, {"public", "later"}};
+  scope.others = {{"", "add"}, {"", "mood"}};
+  const Lines before = db_->SchemaFingerprintOf({"public"}, scope);
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(0, std::count_if(before.begin(), before.end(), [](const std::string& l) {
+              return l.find("later") != std::string::npos;
+            }));
+  db_->BeginStep(0, 0);
+  db_->ExecScript(WithRole(R"sql(
+    ALTER TABLE tenants ADD COLUMN note text;
+    CREATE TABLE other (id uuid REFERENCES tenants (id) ON DELETE CASCADE);
+    CREATE INDEX other_idx ON other (id);
+    CREATE FUNCTION addition(int) RETURNS int LANGUAGE sql RETURN 1;
+    CREATE TYPE moods AS ENUM ('x');
+    GRANT SELECT ON tenants TO @ROLE@;
+    DROP MATERIALIZED VIEW item_count;
+    ALTER SEQUENCE counter INCREMENT 7;
+    CREATE SCHEMA elsewhere;
+    CREATE TABLE elsewhere.items (a int);
+  )sql"));
+  EXPECT_EQ(before, db_->SchemaFingerprintOf({"public"}, scope));
+  // Inside the scope: a column, and a new overload, and the table named
+  // before it existed.
+  db_->ExecScript(
+      "ALTER TABLE items ADD COLUMN extra int;"
+      "CREATE FUNCTION add(x bigint) RETURNS bigint LANGUAGE sql RETURN x;"
+      "CREATE TABLE later (a serial)");
+  const Lines after = db_->SchemaFingerprintOf({"public"}, scope);
+  db_->RollbackStep();
+  const Lines added = Minus(after, before);
+  EXPECT_EQ(Lines{}, Minus(before, after)) << Dump(Minus(before, after));
+  auto has = [&](const std::string& prefix) {
+    return std::any_of(added.begin(), added.end(), [&](const std::string& l) {
+      return l.compare(0, prefix.size(), prefix) == 0;
+    });
+  };
+  EXPECT_TRUE(has("column public.items.extra integer")) << Dump(added);
+  EXPECT_TRUE(has("function public.add(x bigint)")) << Dump(added);
+  EXPECT_TRUE(has("table public.later ")) << Dump(added);
+  EXPECT_TRUE(has("sequence public.later_a_seq ")) << Dump(added);
+  EXPECT_EQ(before, db_->SchemaFingerprintOf({"public"}, scope));
+
+  // Names that do not exist, or live outside the managed schemas, give no
+  // line; neither does an empty scope.
+  FingerprintScope missing;
+  missing.relations = {{"public", "nope"}, {"elsewhere", "items"},
+                       {"pg_catalog", "pg_class"}, {"", ""}};
+  missing.others = {{"", "nope"}, {"", "app"}, {"", "pg_catalog"},
+                    {"pg_catalog", "now"}, {"", "elsewhere"}};
+  EXPECT_EQ(Lines{}, db_->SchemaFingerprintOf({"public"}, missing));
+  EXPECT_EQ(Lines{}, db_->SchemaFingerprintOf({"public"}, FingerprintScope{}));
+  EXPECT_EQ(Lines{}, db_->SchemaFingerprintOf({"nope"}, scope));
+}
+
+TEST_F(FingerprintTest, PreparedStatementsSurviveDeallocateAndFailedSteps) {
+  db_->ExecScript("CREATE TABLE t (a int)");
+  FingerprintScope scope;
+  scope.relations = {{"", "t"}};
+  const Lines full = Fingerprint();
+  const Lines scoped = db_->SchemaFingerprintOf({"public"}, scope);
+  db_->BeginStep(0, 0);
+  db_->ExecScript("DEALLOCATE ALL");
+  EXPECT_EQ(full, Fingerprint());
+  db_->ExecScript("DEALLOCATE ALL");
+  EXPECT_EQ(scoped, db_->SchemaFingerprintOf({"public"}, scope));
+  db_->RollbackStep();
+  db_->BeginStep(0, 0);
+  EXPECT_THROW(db_->ExecScript("SELECT 1/0"), StatementError);
+  EXPECT_THROW(db_->SchemaFingerprintOf({"public"}, scope), StatementError);
+  db_->RollbackStep();
+  EXPECT_EQ(scoped, db_->SchemaFingerprintOf({"public"}, scope));
+  EXPECT_EQ(full, Fingerprint());
 }
 
 }  // namespace

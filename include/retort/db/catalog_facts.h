@@ -65,4 +65,24 @@ struct RoleFacts {
   std::vector<std::string> member_of;
 };
 
+/// Objects a scoped fingerprint (Database::SchemaFingerprintOf) covers.
+/// Names are exact (as PostgreSQL stores them); an empty schema matches the
+/// name in any of the managed schemas.
+struct FingerprintScope {
+  struct Name {
+    std::string schema, name;
+  };
+  /// Relations (tables, partitioned tables, views, matviews, foreign tables,
+  /// sequences) with everything that hangs off them: columns, attributes,
+  /// constraints, indexes, rls flags, policies, triggers, rules, statistics,
+  /// grants, and the sequences they own.
+  std::vector<Name> relations;
+  /// Other objects by name: functions/procedures/aggregates (every
+  /// overload), types (enum, domain, range, composite), and schemas (the
+  /// schema line itself and its grants, not its contents). A schema is
+  /// named {"", "app"} (or {"app", "app"}); it must be one of the managed
+  /// schemas.
+  std::vector<Name> others;
+};
+
 }  // namespace retort

@@ -171,6 +171,15 @@ class Database {
   /// untouched); outside, in a read-only transaction.
   virtual std::vector<std::string> SchemaFingerprint(
       const std::vector<std::string>& schemas) = 0;
+  /// SchemaFingerprint restricted to `scope`, in exactly the same line
+  /// format (a line of the scoped fingerprint is a line of the full one);
+  /// objects of the scope that do not exist give no line. Extensions are
+  /// never in a scope. Same transaction rules as SchemaFingerprint. Cost
+  /// independent of the number of objects outside the scope (index look-ups
+  /// by name, a plan prepared once per connection).
+  virtual std::vector<std::string> SchemaFingerprintOf(
+      const std::vector<std::string>& schemas,
+      const FingerprintScope& scope) = 0;
 
   // --- catalog facts for the RLS gates (SPEC §6) ----------------------------
 

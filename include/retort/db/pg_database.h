@@ -73,6 +73,9 @@ class PgDatabase final : public Database {
 
   std::vector<std::string> SchemaFingerprint(
       const std::vector<std::string>& schemas) override;
+  std::vector<std::string> SchemaFingerprintOf(
+      const std::vector<std::string>& schemas,
+      const FingerprintScope& scope) override;
   std::vector<TableFacts> ReadTableFacts(
       const std::vector<std::string>& schemas,
       const std::vector<std::string>& tables,
@@ -123,6 +126,22 @@ class PgDatabase final : public Database {
   /// Error(kUnreachable) when the connection is gone.
   pg_detail::Rows Query(const std::string& sql,
                         const std::vector<std::string>& params = {});
+  /// Query through a named prepared statement: `sql` is parsed (PQprepare)
+  /// the first time `name` is used on this connection, and only bound and
+  /// executed afterwards. Prepared statements outlive transactions; should
+  /// one have vanished (DEALLOCATE in a script) the error is StatementError
+  /// 26000 and the name is forgotten, so the next call prepares it again.
+  pg_detail::Rows QueryPrepared(const std::string& name,
+                                const std::string& sql,
+                                const std::vector<std::string>& params);
+  /// The fingerprint query, `head` followed by the shared body (prepared as
+  /// `name`), bound to the schemas, the own-table OIDs and `params`, under
+  /// SchemaFingerprint's transaction rules and session settings;
+  /// `settings` are extra "; SET LOCAL ..." statements. Sorted lines.
+  std::vector<std::string> RunFingerprint(
+      const char* name, const std::string& head,
+      const std::vector<std::string>& schemas,
+      const std::vector<std::string>& params, const char* settings);
   /// {oid,...} of retort's own tables that exist (version, history), as
   /// resolved with the session's search_path.
   std::string OwnTableOids();
@@ -158,6 +177,8 @@ class PgDatabase final : public Database {
   std::int64_t lock_key_ = 0;
   std::string lock_schema_;
   int server_version_num_ = 0;
+  /// Names of the statements prepared on this connection (QueryPrepared).
+  std::vector<std::string> prepared_;
   /// The role before the step's first SetLocalRole ("none": the session's).
   std::optional<std::string> role_before_probe_;
   void RequireStep(const char* what) const;
