@@ -672,6 +672,51 @@ class DestructiveGalleryTest(GalleryCase):
                 self.assert_rows(BASE_ROWS)
 
 
+class VerifyGalleryTest(GalleryCase):
+    """`retort verify` runs every gate on its own scratch database (no
+    confirmation): a good project passes, the bad cases are refused with the
+    same ids, and no scratch database is left behind either way."""
+
+    def verify(self, case):
+        """verify on a scratch database of retort's own, with an app role of its own:
+        a refused run leaves the role a committed step made (roles are cluster-wide)."""
+        name = case.name if case else "good"
+        self.role = f"app_{self.db.name}_{name[:12]}"
+        self.stack.callback(self.drop_roles)
+        self.proj = self.tmp / name
+        revs = base_revisions(self.role)
+        if case:
+            revs.append(case.revision(self.role))
+        else:
+            revs.append({"id": CASE_REV, "down": BASE_HEAD, "upgrade": items().replace("{role}", self.role),
+                         "downgrade": ITEMS_DOWN, "isolation": ITEMS_FIXTURE})
+        self.write(revs)
+        proc = run_retort("--format", "json", "verify", url=harness.server_conninfo(), cwd=self.proj)
+        return proc, json.loads(proc.stdout)
+
+    def test_good_project_verifies_without_confirmation(self):
+        proc, doc = self.verify(None)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertEqual(doc["exit_name"], "ok")
+        self.assertEqual(doc["revisions"], 3)
+        self.assertEqual({s["phase"] for s in doc["steps"]}, {"up", "stairway", "down"})
+        self.assertEqual(doc["steps"][-1]["label"], "downgrade a0tenants create tenants and the app role")
+
+    def test_bad_cases_are_refused_by_verify(self):
+        for name in ("delete_without_where", "rls_not_forced", "with_check_lets_a_write_b",
+                     "downgrade_forgets_index"):
+            case = {c.name: c for c in CASES}[name]
+            with self.subTest(case=name):
+                proc, doc = self.verify(case)
+                self.assertEqual(proc.returncode, 4, proc.stdout + proc.stderr)
+                self.assertEqual(doc["exit_name"], "refused")
+                got = {(f["id"], f["file"]) for f in doc["findings"] if f["severity"] == "error"}
+                for gate, file, _ in case.expect:
+                    self.assertIn((gate, f"{CASE_DIR}/{file}"), got, describe(doc["findings"]))
+        self.assertEqual(self.db.query("SELECT datname FROM pg_database WHERE datname LIKE 'retort_verify%%'"), [],
+                         "verify left a scratch database behind")
+
+
 class ExampleGoodPathTest(unittest.TestCase):
     """migrations_example/: base -> heads -> base, every gate passing, exit 0 both ways."""
 
