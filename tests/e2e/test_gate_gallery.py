@@ -401,15 +401,17 @@ class GalleryCase(unittest.TestCase):
         self.db = ScratchDatabase("retort_gallery")
         # One app role per database (cluster-wide names), dropped after the database.
         self.role = f"app_{self.db.name}"
-        self.stack.callback(self.drop_roles)
+        self.stack.callback(self.drop_roles, self.role)
         self.stack.enter_context(self.db)
         self.tmp = Path(self.stack.enter_context(tempfile.TemporaryDirectory(prefix="retort_gallery_")))
 
-    def drop_roles(self):
+    @staticmethod
+    def drop_roles(role):
+        """After the database (whose grants refer to it): the role and its _missing twin."""
         admin = psycopg2.connect(harness.server_conninfo())
         admin.autocommit = True
         with admin.cursor() as cur:
-            for role in (self.role, self.role + "_missing"):
+            for role in (role, role + "_missing"):
                 cur.execute(f'DROP ROLE IF EXISTS "{role}"')
         admin.close()
 
@@ -682,7 +684,7 @@ class VerifyGalleryTest(GalleryCase):
         a refused run leaves the role a committed step made (roles are cluster-wide)."""
         name = case.name if case else "good"
         self.role = f"app_{self.db.name}_{name[:12]}"
-        self.stack.callback(self.drop_roles)
+        self.stack.callback(self.drop_roles, self.role)
         self.proj = self.tmp / name
         revs = base_revisions(self.role)
         if case:
