@@ -338,6 +338,10 @@ ALL_IDS = {
     "isolation-no-context-sees-rows", "isolation-cross-tenant-write", "downgrade-not-inverse",
 }
 
+# Refused before anything runs, from the files alone (also by lint and the dry run).
+STATIC_IDS = {"downgrade-missing", "downgrade-stub", "sql-syntax", "delete-without-where", "update-without-where",
+              "transaction-control", "non-transactional-in-transaction", "isolation-fixture-missing"}
+
 # -- the snapshot: everything a step could leave behind --------------------------------
 USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'"
 FINGERPRINT = {
@@ -537,6 +541,15 @@ class GateGalleryTest(GalleryCase):
 
         # Refused and rolled back: exactly the database of before.
         self.assertEqual(after, before)
+        if all(gate in STATIC_IDS for gate, _, _ in case.expect):
+            # Static: the dry run (exit 4) and lint (no database) say the same.
+            for args in (("upgrade", "head", "--dry-run"), ("lint",)):
+                proc = self.retort("--format", "json", *args)
+                self.assertEqual(proc.returncode, 4, f"{args}\n{proc.stdout}{proc.stderr}")
+                seen = {(f["id"], f["file"], f["line"]) for f in json.loads(proc.stdout)["findings"]}
+                for gate, file, where in case.expect:
+                    self.assertIn((gate, f"{CASE_DIR}/{file}", case.line_of(file, where, self.role)), seen, args)
+            self.assertEqual(self.snapshot(), before)
         self.assert_rows(BASE_ROWS)
         self.assertFalse(self.exists("public.items"))
 
