@@ -53,10 +53,14 @@ using pg_detail::Rows;
   "t.oid, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull,\n" \
   "         t.typdefaultbin, t.typrelid,\n" \
   "         quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS qn\n"
-#define RETORT_TYP_FILTER \
+// A composite type, unless it is a table's row type: its pg_class row is
+// relkind 'c'. The full head checks every row type against one hashed set
+// of those (pg_type holds a row type per table); the scoped head looks up
+// the few it picked.
+#define RETORT_TYP_FILTER(composite_check) \
   "t.typtype IN ('e', 'd', 'r', 'c')\n" \
   "    AND (t.typtype <> 'c'\n" \
-  "         OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')\n" \
+  "         OR " composite_check ")\n" \
   "    AND NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
   "                    WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid\n" \
   "                      AND d.deptype = 'e')\n"
@@ -86,7 +90,8 @@ constexpr const char kFullHeadSql[] =
     "typ AS (\n"
     "  SELECT " RETORT_TYP_COLUMNS
     "  FROM pg_type t JOIN ns n ON n.oid = t.typnamespace\n"
-    "  WHERE " RETORT_TYP_FILTER
+    "  WHERE " RETORT_TYP_FILTER(
+        "t.typrelid IN (SELECT c.oid FROM pg_class c WHERE c.relkind = 'c')")
     "),\n"
     "fn AS (\n"
     "  SELECT " RETORT_FN_COLUMNS
@@ -135,7 +140,8 @@ constexpr const char kScopedHeadSql[] =
     "      SELECT t2.oid FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
     "      JOIN ns n2 ON w.s = '' OR w.s = n2.nspname\n"
     "      JOIN pg_type t2 ON t2.typname = w.o::name AND t2.typnamespace = n2.oid)\n"
-    "    AND " RETORT_TYP_FILTER
+    "    AND " RETORT_TYP_FILTER(
+        "(SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'")
     "),\n"
     "fn AS (\n"
     "  SELECT " RETORT_FN_COLUMNS
