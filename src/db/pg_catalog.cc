@@ -24,13 +24,20 @@ using pg_detail::Rows;
 //   typ  enum, domain, range and composite types;
 //   fn   functions, procedures, aggregates;
 //   ext  extensions (extname, extversion, nspname).
-// $2::oid[] holds retort's own tables, left out with what they own.
+// retort's own tables, left out with what they own, are the OIDs in the
+// setting retort.fingerprint_own (set in the same round trip as the
+// savepoint, along the session's search_path: see RunFingerprint).
 // Runs with search_path = pg_catalog, so regclass/regproc casts, format_type
 // and the pg_get_*def functions qualify every user object, and catalog names
 // need no prefix. Every aggregate orders with COLLATE "C" so that the text
 // does not depend on the database's collation. The per-object functions
 // (pg_get_*def, format_type, pg_get_expr) appear only in the body, so they
 // run only on the objects the head picked.
+
+// One evaluation per execution (an InitPlan), not one per catalog row; cast
+// again where it is used ("= ANY ((SELECT ...))" would be a subquery).
+#define RETORT_OWN \
+  "(SELECT current_setting('retort.fingerprint_own')::oid[])"
 
 // What rel, typ and fn keep of what a head picked: no object of an
 // extension, none of retort's own tables (or what they own).
@@ -41,14 +48,14 @@ using pg_detail::Rows;
   "         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qn\n"
 #define RETORT_REL_FILTER \
   "c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')\n" \
-  "    AND c.oid <> ALL ($2::oid[])\n" \
+  "    AND c.oid <> ALL (" RETORT_OWN "::oid[])\n" \
   "    AND NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
   "                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid\n" \
   "                      AND d.deptype = 'e')\n" \
   "    AND NOT EXISTS (SELECT 1 FROM pg_depend d\n" \
   "                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid\n" \
   "                      AND d.refclassid = 'pg_class'::regclass\n" \
-  "                      AND d.refobjid = ANY ($2::oid[]) AND d.deptype IN ('a', 'i'))\n"
+  "                      AND d.refobjid = ANY (" RETORT_OWN "::oid[]) AND d.deptype IN ('a', 'i'))\n"
 #define RETORT_TYP_COLUMNS \
   "t.oid, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull,\n" \
   "         t.typdefaultbin, t.typrelid,\n" \
@@ -104,18 +111,18 @@ constexpr const char kFullHeadSql[] =
     "),\n";
 
 // The objects of a FingerprintScope, found by name through the catalogs'
-// name indexes: $3/$4 the schema and name parts of its relations, $5/$6 of
+// name indexes: $2/$3 the schema and name parts of its relations, $4/$5 of
 // its other objects ('' schema: any managed schema). A relation brings the
 // sequences it owns (serial, identity, OWNED BY). No extensions.
 constexpr const char kScopedHeadSql[] =
     "WITH " RETORT_NS
     "nsl AS (\n"
     "  SELECT n.* FROM ns n\n"
-    "  WHERE EXISTS (SELECT 1 FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
+    "  WHERE EXISTS (SELECT 1 FROM unnest($4::text[], $5::text[]) AS w(s, o)\n"
     "                WHERE w.o = n.nspname AND (w.s = '' OR w.s = n.nspname))\n"
     "),\n"
     "named AS (\n"
-    "  SELECT c.oid FROM unnest($3::text[], $4::text[]) AS w(s, o)\n"
+    "  SELECT c.oid FROM unnest($2::text[], $3::text[]) AS w(s, o)\n"
     "  JOIN ns n ON w.s = '' OR w.s = n.nspname\n"
     "  JOIN pg_class c ON c.relname = w.o::name AND c.relnamespace = n.oid\n"
     "),\n"
@@ -137,7 +144,7 @@ constexpr const char kScopedHeadSql[] =
     "  SELECT " RETORT_TYP_COLUMNS
     "  FROM pg_type t JOIN ns n ON n.oid = t.typnamespace\n"
     "  WHERE t.oid IN (\n"
-    "      SELECT t2.oid FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
+    "      SELECT t2.oid FROM unnest($4::text[], $5::text[]) AS w(s, o)\n"
     "      JOIN ns n2 ON w.s = '' OR w.s = n2.nspname\n"
     "      JOIN pg_type t2 ON t2.typname = w.o::name AND t2.typnamespace = n2.oid)\n"
     "    AND " RETORT_TYP_FILTER(
@@ -147,7 +154,7 @@ constexpr const char kScopedHeadSql[] =
     "  SELECT " RETORT_FN_COLUMNS
     "  FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace\n"
     "  WHERE p.oid IN (\n"
-    "      SELECT p2.oid FROM unnest($5::text[], $6::text[]) AS w(s, o)\n"
+    "      SELECT p2.oid FROM unnest($4::text[], $5::text[]) AS w(s, o)\n"
     "      JOIN ns n2 ON w.s = '' OR w.s = n2.nspname\n"
     "      JOIN pg_proc p2 ON p2.proname = w.o::name AND p2.pronamespace = n2.oid)\n"
     "    AND " RETORT_FN_FILTER
@@ -164,6 +171,7 @@ constexpr const char kScopedHeadSql[] =
 #undef RETORT_FN_COLUMNS
 #undef RETORT_FN_FILTER
 #undef RETORT_NS
+#undef RETORT_OWN
 
 constexpr const char kFingerprintBodySql[] = R"sql(
 acl AS (
@@ -372,6 +380,16 @@ FROM acl g, LATERAL (
   GROUP BY a.grantee) p
 )sql";
 
+/// E'text': a string literal whatever standard_conforming_strings says.
+std::string EscapedLiteral(const std::string& text) {
+  std::string out = "E'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += c;
+    out += c;
+  }
+  return out + "'";
+}
+
 /// One object per line: a newline (or backslash) inside a definition is
 /// written as an escape.
 std::string OneLineDefinition(const std::string& text) {
@@ -415,7 +433,7 @@ std::string PgDatabase::OwnTableOids() {
 std::vector<std::string> PgDatabase::RunFingerprint(
     const char* name, const std::string& head,
     const std::vector<std::string>& schemas,
-    const std::vector<std::string>& params, const char* settings) {
+    const std::vector<std::string>& params) {
   std::string sql = head + kFingerprintBodySql;
   // SQL-standard function bodies (BEGIN ATOMIC, PostgreSQL 14+) live in
   // prosqlbody, not prosrc.
@@ -440,13 +458,23 @@ std::vector<std::string> PgDatabase::RunFingerprint(
   if (ServerVersionNum() >= 120000) {
     set += "; SET LOCAL plan_cache_mode = force_generic_plan";
   }
-  set += settings;
 
   const bool nested = in_step_;
   // A savepoint inside a step (rolling it back restores search_path and
   // leaves the step exactly as it was); else one snapshot for all reads.
-  const char* begin = nested ? "SAVEPOINT retort_fingerprint"
-                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  // The same round trip resolves retort's own tables along the session's
+  // search_path (before the SET LOCAL) into retort.fingerprint_own, which
+  // the query reads: three round trips in all (this, the query, the end).
+  std::vector<std::string> own = {Qualified(version_table_)};
+  if (history_table_) own.push_back(Qualified(*history_table_));
+  const std::string begin =
+      std::string(nested ? "SAVEPOINT retort_fingerprint"
+                         : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") +
+      "; SELECT pg_catalog.set_config('retort.fingerprint_own', "
+      "(SELECT COALESCE(pg_catalog.array_agg(pg_catalog.to_regclass(n)::oid) "
+      "FILTER (WHERE pg_catalog.to_regclass(n) IS NOT NULL), '{}')::text "
+      "FROM pg_catalog.unnest(" +
+      EscapedLiteral(ArrayLiteral(own)) + "::text[]) n), true); " + set;
   const char* end = nested
                         ? "ROLLBACK TO SAVEPOINT retort_fingerprint; "
                           "RELEASE SAVEPOINT retort_fingerprint"
@@ -455,9 +483,8 @@ std::vector<std::string> PgDatabase::RunFingerprint(
   for (int attempt = 0;; ++attempt) {
     Raw(begin);
     try {
-      std::vector<std::string> all = {ArrayLiteral(schemas), OwnTableOids()};
+      std::vector<std::string> all = {ArrayLiteral(schemas)};
       all.insert(all.end(), params.begin(), params.end());
-      Raw(set);
       Rows rows = QueryPrepared(name, sql, all);
       lines.reserve(rows.size());
       for (int i = 0; i < rows.size(); ++i) {
@@ -488,7 +515,7 @@ std::vector<std::string> PgDatabase::RunFingerprint(
 
 std::vector<std::string> PgDatabase::SchemaFingerprint(
     const std::vector<std::string>& schemas) {
-  return RunFingerprint("retort_fingerprint", kFullHeadSql, schemas, {}, "");
+  return RunFingerprint("retort_fingerprint", kFullHeadSql, schemas, {});
 }
 
 std::vector<std::string> PgDatabase::SchemaFingerprintOf(
@@ -502,14 +529,10 @@ std::vector<std::string> PgDatabase::SchemaFingerprintOf(
     other_schemas.push_back(n.schema);
     other_names.push_back(n.name);
   }
-  // Look-ups by name through the catalogs' indexes, whatever the planner
-  // would guess for a parameter array: the cost follows the scope, not the
-  // database.
   return RunFingerprint(
       "retort_fingerprint_of", kScopedHeadSql, schemas,
       {ArrayLiteral(rel_schemas), ArrayLiteral(rel_names),
-       ArrayLiteral(other_schemas), ArrayLiteral(other_names)},
-      "");
+       ArrayLiteral(other_schemas), ArrayLiteral(other_names)});
 }
 
 // --- facts for the RLS gates -------------------------------------------------

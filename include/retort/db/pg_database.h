@@ -135,13 +135,13 @@ class PgDatabase final : public Database {
                                 const std::string& sql,
                                 const std::vector<std::string>& params);
   /// The fingerprint query, `head` followed by the shared body (prepared as
-  /// `name`), bound to the schemas, the own-table OIDs and `params`, under
-  /// SchemaFingerprint's transaction rules and session settings;
-  /// `settings` are extra "; SET LOCAL ..." statements. Sorted lines.
+  /// `name`), bound to the schemas ($1) and `params` ($2...), under
+  /// SchemaFingerprint's transaction rules and session settings, in three
+  /// round trips. Sorted lines.
   std::vector<std::string> RunFingerprint(
       const char* name, const std::string& head,
       const std::vector<std::string>& schemas,
-      const std::vector<std::string>& params, const char* settings);
+      const std::vector<std::string>& params);
   /// {oid,...} of retort's own tables that exist (version, history), as
   /// resolved with the session's search_path.
   std::string OwnTableOids();
