@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "retort/common/text.h"
+#include "retort/exec/fingerprint_scope.h"
 #include "retort/exec/step_gates.h"
 #include "retort/gate/catalog_gates.h"
 #include "retort/gate/fixtures.h"
@@ -287,12 +288,27 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
     fingerprint_known_ = false;
     ExecuteScript(*script, upgrade, false);
   }
+  // The round trip compares the objects both scripts name (cheap, whatever
+  // the size of the schema) or, when the scripts cannot be scoped, the whole
+  // managed schema (then the "before" is the previous step's "after").
+  const bool round_trip = gated && script->transactional;
+  FingerprintScope scope;
+  const bool scoped = round_trip && FingerprintScopeOf(Statements(step.revision, true),
+                                                       Statements(step.revision, false), &scope);
+  auto fingerprint = [&] {
+    return scoped ? db_.SchemaFingerprintOf(config_.tenancy.schemas, scope) : gates.Fingerprint();
+  };
   db_.BeginStep(config_.lock_timeout_ms, config_.statement_timeout_ms);
   try {
-    const bool round_trip = gated && script->transactional;
-    if (round_trip && !fingerprint_known_) {
-      fingerprint_ = gates.Fingerprint();
-      fingerprint_known_ = true;
+    std::vector<std::string> before;
+    if (round_trip && scoped) {
+      before = fingerprint();
+    } else if (round_trip) {
+      if (!fingerprint_known_) {
+        fingerprint_ = gates.Fingerprint();
+        fingerprint_known_ = true;
+      }
+      before = fingerprint_;
     }
     if (script != nullptr && script->transactional) ExecuteScript(*script, upgrade, true);
     if (gated) {
@@ -301,8 +317,9 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
       std::vector<Finding> findings = gates.CheckTouchedTables(where);
       std::vector<std::string> after;
       if (round_trip) {
-        after = gates.Fingerprint();
-        for (Finding& f : gates.ProveInverse(where, fingerprint_, [&] { ExecuteScript(*script, !upgrade, true); })) {
+        if (!scoped) after = gates.Fingerprint();
+        for (Finding& f : gates.ProveInverse(where, before, [&] { ExecuteScript(*script, !upgrade, true); },
+                                             fingerprint)) {
           findings.push_back(std::move(f));
         }
       }
@@ -315,7 +332,11 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
       }
       outcome.findings = std::move(findings);
       outcome.inverse_proved = round_trip;
-      if (round_trip) fingerprint_ = std::move(after);
+      if (round_trip && !scoped) {
+        fingerprint_ = std::move(after);
+      } else if (round_trip) {
+        fingerprint_known_ = false;  // the whole-schema text is not known after a scoped step
+      }
     }
     for (const VersionChange& change : step.changes) db_.ApplyVersionChange(change);
     HistoryEntry entry;

@@ -133,7 +133,8 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
 }
 
 std::vector<Finding> StepGates::ProveInverse(const StepScript& step, const std::vector<std::string>& before,
-                                             const std::function<void()>& run_inverse) {
+                                             const std::function<void()>& run_inverse,
+                                             const std::function<std::vector<std::string>()>& fingerprint) {
   const Script& script = *step.script;
   // The inverse is the file that did not run.
   const std::string inverse_file = script.ShownSqlPath(!step.upgrade);
@@ -143,7 +144,7 @@ std::vector<Finding> StepGates::ProveInverse(const StepScript& step, const std::
   db_.Savepoint(kRoundTripSavepoint);
   try {
     run_inverse();
-    after = Fingerprint();
+    after = fingerprint();
   } catch (const StepFailure& e) {
     db_.RollbackToSavepoint(kRoundTripSavepoint);
     db_.ReleaseSavepoint(kRoundTripSavepoint);

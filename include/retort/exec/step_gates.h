@@ -33,11 +33,13 @@ class StepGates {
   std::vector<Finding> CheckTouchedTables(const StepScript& step);
 
   /// The round trip: under a savepoint, `run_inverse` runs the other script;
-  /// the fingerprint must then equal `before` (the schema before the step),
+  /// `fingerprint` (the whole managed schema, or the step's scope) must then
+  /// equal `before` (taken the same way before the step),
   /// else downgrade-not-inverse with the differing lines. Always rolls back
   /// to the savepoint. A failing inverse is a finding too.
   std::vector<Finding> ProveInverse(const StepScript& step, const std::vector<std::string>& before,
-                                    const std::function<void()>& run_inverse);
+                                    const std::function<void()>& run_inverse,
+                                    const std::function<std::vector<std::string>()>& fingerprint);
 
   /// The fingerprint of the managed schemas (tenancy.schemas).
   std::vector<std::string> Fingerprint();
