@@ -168,7 +168,11 @@ class Database {
   /// name in a definition is schema-qualified whatever the session's
   /// search_path; newlines inside definitions appear as "\n". Inside a step
   /// it works under a savepoint it rolls back (the step's state is
-  /// untouched); outside, in a read-only transaction.
+  /// untouched); outside, in a read-only transaction. Its query is prepared
+  /// once per connection and planned once (a generic plan), so a call costs
+  /// its execution only; the cost grows with the managed schemas' objects
+  /// (each definition is deparsed): use SchemaFingerprintOf when only some
+  /// objects can have changed.
   virtual std::vector<std::string> SchemaFingerprint(
       const std::vector<std::string>& schemas) = 0;
   /// SchemaFingerprint restricted to `scope`, in exactly the same line
