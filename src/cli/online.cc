@@ -38,11 +38,15 @@ nlohmann::json StepJson(const Project& project, Runner& runner, const PlannedSte
   if (with_statements && step.kind != PlannedStep::Kind::kStamp) {
     const bool up = step.kind == PlannedStep::Kind::kUpgrade;
     nlohmann::json stmts = nlohmann::json::array();
-    for (const AnalyzedStatement& s : runner.Statements(step.revision, up)) {
-      stmts.push_back({{"line", s.span.line},
-                       {"sql", s.span.text},
-                       {"lock", LockLevelName(s.lock)},
-                       {"lock_target", s.lock_target}});
+    try {
+      for (const AnalyzedStatement& s : runner.Statements(step.revision, up)) {
+        stmts.push_back({{"line", s.span.line},
+                         {"sql", s.span.text},
+                         {"lock", LockLevelName(s.lock)},
+                         {"lock_target", s.lock_target}});
+      }
+    } catch (const Error& e) {
+      j["syntax_error"] = e.what();  // also a sql-syntax finding of the dry run
     }
     const Script& s = project.script(*project.map->FindId(step.revision));
     j["file"] = s.ShownSqlPath(up);

@@ -166,7 +166,9 @@ RunPreview Runner::Preview(const RunRequest& request) {
   preview.steps = Plan(request, preview.heads);
   if (gates_.enabled) {
     preview.findings = CheckStatically(preview.steps);
-    preview.destructive = Preflight(preview.steps);
+    // A script that does not parse is a finding already; counting needs
+    // every script parsed.
+    if (!HasBlocking(preview.findings)) preview.destructive = Preflight(preview.steps);
   }
   return preview;
 }

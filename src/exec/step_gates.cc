@@ -45,7 +45,17 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
   // touched each; a schema-wide statement (GRANT ... ALL TABLES IN SCHEMA)
   // stands for every table of that schema.
   std::vector<std::pair<std::string, int>> named;
+  // The first statement that may change a role (CREATE/ALTER/GRANT ROLE,
+  // or one we cannot see into): the app role's attributes are judged then,
+  // even when the step names no table.
+  int role_line = 0;
   for (const AnalyzedStatement& s : *step.statements) {
+    for (const auto* list : {&s.creates, &s.alters, &s.drops}) {
+      for (const SqlObject& o : *list) {
+        if (o.kind == "role" && role_line == 0) role_line = s.span.line;
+      }
+    }
+    if (s.opaque && role_line == 0) role_line = s.span.line;
     auto add = [&](const SqlObject& o) {
       if (o.kind == "schema") {
         for (const std::string& t : db_.TablesInSchema(o.name)) named.emplace_back(t, s.span.line);
@@ -56,15 +66,16 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
     for (const SqlObject& o : s.creates) add(o);
     for (const SqlObject& o : s.tables_touched) add(o);
   }
-  if (named.empty()) return {};
+  if (named.empty() && role_line == 0) return {};
   std::vector<std::string> names;
   for (const auto& n : named) {
     if (std::find(names.begin(), names.end(), n.first) == names.end()) names.push_back(n.first);
   }
-  std::vector<TableFacts> facts =
-      db_.ReadTableFacts(tenancy.schemas, names, tenancy.tenant_column, tenancy.app_role);
-  if (facts.empty()) return {};
+  std::vector<TableFacts> facts;
+  if (!names.empty()) facts = db_.ReadTableFacts(tenancy.schemas, names, tenancy.tenant_column, tenancy.app_role);
+  if (facts.empty() && role_line == 0) return {};
   const RoleFacts role = db_.ReadRoleFacts(tenancy.app_role);
+  const int first_line = role_line > 0 ? role_line : named.front().second;
 
   const Script& script = *step.script;
   const std::string file = script.ShownSqlPath(step.upgrade);
@@ -74,31 +85,36 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
         if (t.schema + "." + t.name == table && Designates(written, t)) return line;
       }
     }
-    return named.front().second;
+    return named.empty() ? first_line : named.front().second;
   };
   // A policy finding points at the statement that made the policy, when
   // the step made one on that table.
-  auto policy_line = [&](const std::string& table) {
+  // The message names the policy ("policy p on public.t ..."): prefer the
+  // statement that made that one, else any policy statement on the table.
+  auto policy_line = [&](const std::string& table, const std::string& message) {
+    int any = 0;
     for (const AnalyzedStatement& s : *step.statements) {
       for (const auto* list : {&s.creates, &s.alters}) {
         for (const SqlObject& o : *list) {
           if (o.kind != "policy") continue;
           SqlObject t{"table", o.schema, o.table, "", ""};
           for (const TableFacts& fact : facts) {
-            if (fact.schema + "." + fact.name == table && Designates(Written(t), fact)) return s.span.line;
+            if (fact.schema + "." + fact.name != table || !Designates(Written(t), fact)) continue;
+            if (message.find("policy " + o.name + " on ") != std::string::npos) return s.span.line;
+            if (any == 0) any = s.span.line;
           }
         }
       }
     }
-    return 0;
+    return any;
   };
   std::vector<Finding> findings = CheckCatalog(facts, role, tenancy);
   for (Finding& f : findings) {
     f.revision = script.revision.id;
     f.file = file;
-    f.line = f.table.empty() ? named.front().second : line_of(f.table);
+    f.line = f.table.empty() ? first_line : line_of(f.table);
     if (StartsWith(f.id, "policy-") && !f.table.empty()) {
-      if (int line = policy_line(f.table); line > 0) f.line = line;
+      if (int line = policy_line(f.table, f.message); line > 0) f.line = line;
     }
   }
   ApplyWaivers(findings, config_.waivers);
@@ -125,7 +141,7 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
     if (f.file.empty()) {
       f.revision = script.revision.id;
       f.file = file;
-      f.line = f.table.empty() ? named.front().second : line_of(f.table);
+      f.line = f.table.empty() ? first_line : line_of(f.table);
     }
     findings.push_back(std::move(f));
   }

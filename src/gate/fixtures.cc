@@ -76,15 +76,20 @@ std::vector<Finding> CheckFixturesStatically(const RevisionMap& map, const std::
       Fixture fixture;
       if (FindFixture(map, scripts, {node}, table, &fixture)) continue;
       reported.push_back(table);
+      // Reported as the catalog gates name tables: schema-qualified (an
+      // unqualified name lands in the first managed schema on the usual
+      // search_path).
+      const std::string shown =
+          o.schema.empty() && !tenancy.schemas.empty() ? tenancy.schemas.front() + "." + o.name : table;
       findings.push_back(Finding{"isolation-fixture-missing", Severity::kError, script.revision.id,
                                  script.ShownSqlPath(true), s.span.line,
-                                 "tenant-scoped table " + table + " gets its " + tenancy.tenant_column +
+                                 "tenant-scoped table " + shown + " gets its " + tenancy.tenant_column +
                                      " column here, but no revision up to this one has an isolation fixture "
                                      "for it, so its isolation cannot be probed",
                                  "add to " + script.shown_dir + "/migration.yaml:\n  isolation:\n    " + o.name +
                                      ": INSERT INTO " + table + " (" + tenancy.tenant_column +
                                      ", ...) VALUES (:tenant_id, ...)",
-                                 table, "", {}});
+                                 shown, "", {}});
     }
   }
   return findings;

@@ -41,7 +41,7 @@ TEST_F(FixturesTest, NewTenantTableWithoutFixtureIsRefusedAtItsLine) {
   EXPECT_EQ(f[0].id, "isolation-fixture-missing");
   EXPECT_EQ(f[0].file, "versions/c0cc/upgrade.sql");
   EXPECT_EQ(f[0].line, 2);
-  EXPECT_EQ(f[0].table, "notes");
+  EXPECT_EQ(f[0].table, "public.notes");
 }
 
 TEST_F(FixturesTest, FixtureInTheRevisionOrAnAncestorSatisfiesIt) {
