@@ -112,10 +112,12 @@ constexpr const char kFullHeadSql[] =
 
 // The objects of a FingerprintScope, found by name through the catalogs'
 // name indexes: $2/$3 the schema and name parts of its relations, $4/$5 of
-// its other objects ('' schema: any managed schema). A relation brings the
-// sequences it owns (serial, identity, OWNED BY). No extensions.
+// its other objects ('' schema: any managed schema). A relation brings its
+// partitions and inheritance children, at every level (DDL on a parent
+// reaches them), and the sequences all of those own (serial, identity,
+// OWNED BY). No extensions.
 constexpr const char kScopedHeadSql[] =
-    "WITH " RETORT_NS
+    "WITH RECURSIVE " RETORT_NS
     "nsl AS (\n"
     "  SELECT n.* FROM ns n\n"
     "  WHERE EXISTS (SELECT 1 FROM unnest($4::text[], $5::text[]) AS w(s, o)\n"
@@ -126,10 +128,15 @@ constexpr const char kScopedHeadSql[] =
     "  JOIN ns n ON w.s = '' OR w.s = n.nspname\n"
     "  JOIN pg_class c ON c.relname = w.o::name AND c.relnamespace = n.oid\n"
     "),\n"
-    "picked AS (\n"
+    "tree AS (\n"
     "  SELECT oid FROM named\n"
     "  UNION\n"
-    "  SELECT d.objid FROM named k\n"
+    "  SELECT i.inhrelid FROM tree t JOIN pg_inherits i ON i.inhparent = t.oid\n"
+    "),\n"
+    "picked AS (\n"
+    "  SELECT oid FROM tree\n"
+    "  UNION\n"
+    "  SELECT d.objid FROM tree k\n"
     "  JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass\n"
     "                  AND d.refobjid = k.oid AND d.refobjsubid > 0\n"
     "  WHERE d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')\n"

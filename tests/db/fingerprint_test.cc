@@ -518,6 +518,11 @@ ALTER SEQUENCE loose OWNED BY notes.body;
 GRANT USAGE ON SCHEMA app TO @ROLE@;
 GRANT USAGE ON SEQUENCE items_id_seq TO @ROLE@;
 GRANT SELECT ON item_names TO @ROLE@;
+CREATE TABLE events_2027 PARTITION OF events
+  FOR VALUES FROM ('2027-01-01') TO ('2028-01-01') PARTITION BY LIST (what);
+CREATE TABLE events_2027_a PARTITION OF events_2027 FOR VALUES IN ('a');
+CREATE INDEX events_at_idx ON events (at);
+CREATE TABLE notes_archive (archived_at timestamptz) INHERITS (notes);
 )sql";
 
 /// What a scope names, as the full fingerprint's lines show it: does `line`
@@ -633,21 +638,36 @@ TEST_F(FingerprintTest, ScopedIsTheFullOneFilteredToTheScope) {
   EXPECT_EQ(0, count("sequence public.counter "));
 
   // A qualified name picks one schema; a schema, aggregate, range, owned
-  // sequence and its table.
-  scope.relations = {{"app", "items"}, {"public", "notes"}};
+  // sequence and its table; partitions (two levels) and an inheritance
+  // child come with their parents.
+  scope.relations = {{"app", "items"}, {"public", "notes"}, {"", "events"}};
   scope.others = {{"", "total"}, {"", "span"}, {"app", "app"}};
   const Lines second = db_->SchemaFingerprintOf(managed, scope);
   const Lines expected2 = Filter(
       full,
       {"app.items", "public.notes", "public.notes_id_seq", "public.loose",
-       "public.total", "public.span"},
-      {"app.items_pkey", "public.notes_pkey"}, {"app"});
+       "public.total", "public.span", "public.notes_archive", "public.events",
+       "public.events_2026", "public.events_2027", "public.events_2027_a"},
+      {"app.items_pkey", "public.notes_pkey", "public.events_at_idx",
+       "public.events_2026_at_idx", "public.events_2027_at_idx",
+       "public.events_2027_a_at_idx"},
+      {"app"});
   EXPECT_EQ(expected2, second) << "only expected:\n"
                                << Dump(Minus(expected2, second))
                                << "only scoped:\n"
                                << Dump(Minus(second, expected2));
   EXPECT_NE(second.end(), std::find(second.begin(), second.end(),
                                     "schema app owner=" + db_->CurrentUser()));
+  for (const char* partition_index :
+       {"index public.events_2027_a_at_idx ", "index public.events_2026_at_idx "}) {
+    EXPECT_EQ(1, std::count_if(second.begin(), second.end(), [&](const std::string& l) {
+                return l.rfind(partition_index, 0) == 0;
+              })) << partition_index << "\n" << Dump(second);
+  }
+  EXPECT_NE(second.end(),
+            std::find(second.begin(), second.end(),
+                      "column public.notes_archive.archived_at timestamp with time zone"))
+      << Dump(second);
 }
 
 TEST_F(FingerprintTest, ScopedIgnoresWhatIsOutsideTheScopeAndMissingNames) {

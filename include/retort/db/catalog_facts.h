@@ -75,7 +75,9 @@ struct FingerprintScope {
   /// Relations (tables, partitioned tables, views, matviews, foreign tables,
   /// sequences) with everything that hangs off them: columns, attributes,
   /// constraints, indexes, rls flags, policies, triggers, rules, statistics,
-  /// grants, and the sequences they own.
+  /// grants, and the sequences they own; a table brings its partitions and
+  /// inheritance children (at every level) too, since DDL on a parent
+  /// reaches them.
   std::vector<Name> relations;
   /// Other objects by name: functions/procedures/aggregates (every
   /// overload), types (enum, domain, range, composite), and schemas (the
