@@ -440,7 +440,7 @@ std::string PgDatabase::OwnTableOids() {
 std::vector<std::string> PgDatabase::RunFingerprint(
     const char* name, const std::string& head,
     const std::vector<std::string>& schemas,
-    const std::vector<std::string>& params) {
+    const std::vector<std::string>& params, const char* settings) {
   std::string sql = head + kFingerprintBodySql;
   // SQL-standard function bodies (BEGIN ATOMIC, PostgreSQL 14+) live in
   // prosqlbody, not prosrc.
@@ -465,6 +465,7 @@ std::vector<std::string> PgDatabase::RunFingerprint(
   if (ServerVersionNum() >= 120000) {
     set += "; SET LOCAL plan_cache_mode = force_generic_plan";
   }
+  set += settings;
 
   const bool nested = in_step_;
   // A savepoint inside a step (rolling it back restores search_path and
@@ -522,7 +523,7 @@ std::vector<std::string> PgDatabase::RunFingerprint(
 
 std::vector<std::string> PgDatabase::SchemaFingerprint(
     const std::vector<std::string>& schemas) {
-  return RunFingerprint("retort_fingerprint", kFullHeadSql, schemas, {});
+  return RunFingerprint("retort_fingerprint", kFullHeadSql, schemas, {}, "");
 }
 
 std::vector<std::string> PgDatabase::SchemaFingerprintOf(
@@ -536,10 +537,14 @@ std::vector<std::string> PgDatabase::SchemaFingerprintOf(
     other_schemas.push_back(n.schema);
     other_names.push_back(n.name);
   }
+  // Index look-ups only, whatever the statistics said when the plan was
+  // made: a catalog that was small then (pg_inherits, pg_rewrite,
+  // pg_sequence...) may not be later, and the plan is kept.
   return RunFingerprint(
       "retort_fingerprint_of", kScopedHeadSql, schemas,
       {ArrayLiteral(rel_schemas), ArrayLiteral(rel_names),
-       ArrayLiteral(other_schemas), ArrayLiteral(other_names)});
+       ArrayLiteral(other_schemas), ArrayLiteral(other_names)},
+      "; SET LOCAL enable_seqscan = off");
 }
 
 // --- facts for the RLS gates -------------------------------------------------

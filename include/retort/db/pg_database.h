@@ -136,12 +136,13 @@ class PgDatabase final : public Database {
                                 const std::vector<std::string>& params);
   /// The fingerprint query, `head` followed by the shared body (prepared as
   /// `name`), bound to the schemas ($1) and `params` ($2...), under
-  /// SchemaFingerprint's transaction rules and session settings, in three
-  /// round trips. Sorted lines.
+  /// SchemaFingerprint's transaction rules and session settings plus
+  /// `settings` ("; SET LOCAL ..." for the planner), in three round trips.
+  /// Sorted lines.
   std::vector<std::string> RunFingerprint(
       const char* name, const std::string& head,
       const std::vector<std::string>& schemas,
-      const std::vector<std::string>& params);
+      const std::vector<std::string>& params, const char* settings);
   /// {oid,...} of retort's own tables that exist (version, history), as
   /// resolved with the session's search_path.
   std::string OwnTableOids();
