@@ -745,6 +745,26 @@ TEST_F(FingerprintTest, PreparedStatementsSurviveDeallocateAndFailedSteps) {
   db_->RollbackStep();
   EXPECT_EQ(scoped, db_->SchemaFingerprintOf({"public"}, scope));
   EXPECT_EQ(full, Fingerprint());
+  // No planner or other setting outlives a call, in a step or outside one.
+  db_->ExecScript(
+      "CREATE TEMP TABLE settings_before AS SELECT name, setting FROM "
+      "pg_settings WHERE name IN ('enable_seqscan', 'plan_cache_mode', 'jit', "
+      "'search_path', 'TimeZone', 'DateStyle', 'extra_float_digits')");
+  const char* check = R"sql(
+    DO $$ BEGIN
+      IF EXISTS (SELECT 1 FROM settings_before b
+                 WHERE current_setting(b.name) IS DISTINCT FROM b.setting)
+         OR COALESCE(current_setting('retort.fingerprint_own', true), '') <> ''
+      THEN RAISE EXCEPTION 'a fingerprint setting leaked';
+      END IF;
+    END $$)sql";
+  db_->BeginStep(0, 0);
+  db_->SchemaFingerprintOf({"public"}, scope);
+  db_->SchemaFingerprint({"public"});
+  EXPECT_NO_THROW(db_->ExecScript(check));
+  db_->RollbackStep();
+  db_->SchemaFingerprintOf({"public"}, scope);
+  EXPECT_NO_THROW(db_->ExecScript(check));
 }
 
 }  // namespace
