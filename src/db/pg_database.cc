@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <pqxx/pqxx>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -313,6 +314,83 @@ pg_detail::Rows PgDatabase::Query(const std::string& sql,
       return pg_detail::Rows(std::move(r));
     default:
       throw pg_detail::ErrorFromResult(r.get(), password_);
+  }
+}
+
+std::vector<pg_detail::Rows> PgDatabase::Pipeline(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& statements) {
+  FlushHistory();
+  PGconn* c = conn_->raw();
+  auto lost = [&] {
+    return Error(ExitCode::kUnreachable,
+                 Mask("lost the connection to " + target_ + ": " +
+                      OneLine(c != nullptr ? PQerrorMessage(c) : "not connected")));
+  };
+  if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) throw lost();
+  if (PQenterPipelineMode(c) != 1) throw lost();
+  // Whatever happens, leave pipeline mode with every result read, so that
+  // the connection is usable for the next query.
+  struct Exit {
+    PGconn* c;
+    ~Exit() {
+      for (;;) {
+        PGresult* r = PQgetResult(c);
+        if (r == nullptr) {
+          if (PQexitPipelineMode(c) == 1 || PQstatus(c) != CONNECTION_OK) break;
+          continue;
+        }
+        PQclear(r);
+      }
+    }
+  };
+  std::vector<pg_detail::Rows> out;
+  std::optional<StatementError> first_error;
+  {
+    Exit exit{c};
+    for (const auto& [sql, params] : statements) {
+      std::vector<const char*> values;
+      values.reserve(params.size());
+      for (const std::string& p : params) values.push_back(p.c_str());
+      if (PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                            nullptr, 0) != 1) {
+        throw lost();
+      }
+    }
+    if (PQpipelineSync(c) != 1) throw lost();
+    for (size_t i = 0; i < statements.size(); ++i) {
+      ResultPtr r(PQgetResult(c));
+      if (!r) throw lost();
+      const ExecStatusType status = PQresultStatus(r.get());
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        out.emplace_back(std::move(r));
+      } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
+        first_error = pg_detail::ErrorFromResult(r.get(), password_);
+      }
+      // Each statement's results end with a null.
+      while (PGresult* extra = PQgetResult(c)) PQclear(extra);
+    }
+    ResultPtr sync(PQgetResult(c));
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      if (PQstatus(c) != CONNECTION_OK) throw lost();
+    }
+  }
+  if (first_error) throw *first_error;
+  return out;
+}
+
+pg_detail::Rows PgDatabase::ProbeCase(const std::string& setting, const std::string& context,
+                                      const std::string& sql, const std::vector<std::string>& params) {
+  RequireStep("a probe case");
+  try {
+    std::vector<pg_detail::Rows> r =
+        Pipeline({{"SAVEPOINT retort_probe_case", {}},
+                  {"SELECT pg_catalog.set_config($1, $2, true)", {setting, context}},
+                  {sql, params},
+                  {"RELEASE SAVEPOINT retort_probe_case", {}}});
+    return std::move(r.at(2));
+  } catch (const StatementError&) {
+    Raw("ROLLBACK TO SAVEPOINT retort_probe_case; RELEASE SAVEPOINT retort_probe_case");
+    throw;
   }
 }
 

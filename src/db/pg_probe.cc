@@ -89,6 +89,34 @@ long long PgDatabase::MoveTenantRows(const std::string& table,
       .Affected();
 }
 
+std::vector<std::string> PgDatabase::VisibleTenantsIn(const std::string& setting, const std::string& context,
+                                                      const std::string& table,
+                                                      const std::string& tenant_column) {
+  Rows r = ProbeCase(setting, context,
+                     "SELECT DISTINCT " + Quote(tenant_column) + "::text FROM " + QuoteQualified(table), {});
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (int i = 0; i < r.size(); ++i) out.push_back(r.Text(i, 0));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+long long PgDatabase::MoveTenantRowsIn(const std::string& setting, const std::string& context,
+                                       const std::string& table, const std::string& tenant_column,
+                                       const std::string& from_tenant, const std::string& to_tenant) {
+  const std::string column = Quote(tenant_column);
+  return ProbeCase(setting, context,
+                   "UPDATE " + QuoteQualified(table) + " SET " + column + " = $2 WHERE " + column + " = $1",
+                   {from_tenant, to_tenant})
+      .Affected();
+}
+
+void PgDatabase::ExecWithTenantIn(const std::string& setting, const std::string& context, const std::string& sql,
+                                  const std::string& tenant_id) {
+  ProbeCase(setting, context, sql,
+            sql.find("$1") == std::string::npos ? std::vector<std::string>{} : std::vector<std::string>{tenant_id});
+}
+
 std::string PgDatabase::NewUuid() {
   // gen_random_uuid() is built in from PostgreSQL 13 (pgcrypto before).
   Rows r = Query(ServerVersionNum() >= 130000

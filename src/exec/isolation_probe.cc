@@ -90,12 +90,23 @@ class Probe {
   /// superuser) is itself subject to their policies.
   bool Insert(const Fixture& fixture, const std::string& tenant, std::string* error) {
     const std::string sql = BindNamedParameter(fixture.sql, "tenant_id", 1);
-    return UnderCaseSavepoint(db_,
-                              [&] {
-                                db_.SetTenantContext(tenancy_.context_setting, tenant);
-                                db_.ExecWithTenant(sql, tenant);
-                              },
-                              error);
+    return Try([&] { db_.ExecWithTenantIn(tenancy_.context_setting, tenant, sql, tenant); }, error);
+  }
+
+  /// Runs one probe case (each Database *In call is a case under its own
+  /// savepoint, in one round trip); false with the server's message when it
+  /// failed.
+  template <typename F>
+  static bool Try(F&& fn, std::string* error) {
+    try {
+      fn();
+      return true;
+    } catch (const StatementError& e) {
+      if (error != nullptr) {
+        *error = std::string(e.what()) + (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")");
+      }
+      return false;
+    }
   }
 
   void RunCases(const std::vector<const ProbeTable*>& tables) {
@@ -160,12 +171,8 @@ class Probe {
   std::vector<std::string> Visible(const std::string& table, const std::string& context, bool* ok,
                                    std::string* error) {
     std::vector<std::string> seen;
-    *ok = UnderCaseSavepoint(db_,
-                             [&] {
-                               db_.SetTenantContext(tenancy_.context_setting, context);
-                               seen = db_.VisibleTenants(table, tenancy_.tenant_column);
-                             },
-                             error);
+    *ok = Try([&] { seen = db_.VisibleTenantsIn(tenancy_.context_setting, context, table, tenancy_.tenant_column); },
+              error);
     return seen;
   }
 
@@ -217,12 +224,8 @@ class Probe {
     }
     // Context A writing into B: moving A's row to B, and inserting B's row.
     long long moved = 0;
-    bool update_ok = UnderCaseSavepoint(db_,
-                                        [&] {
-                                          db_.SetTenantContext(setting, a);
-                                          moved = db_.MoveTenantRows(t.table, tenancy_.tenant_column, a, b);
-                                        },
-                                        nullptr);
+    bool update_ok =
+        Try([&] { moved = db_.MoveTenantRowsIn(setting, a, t.table, tenancy_.tenant_column, a, b); }, nullptr);
     if (update_ok && moved > 0) {
       Add(t.table, "isolation-cross-tenant-write",
           "with " + setting + " = tenant A, the app role moved " + std::to_string(moved) + " row(s) of " +
@@ -231,12 +234,7 @@ class Probe {
               "', true)::uuid)");
     }
     const std::string insert = BindNamedParameter(t.fixture.sql, "tenant_id", 1);
-    bool inserted = UnderCaseSavepoint(db_,
-                                       [&] {
-                                         db_.SetTenantContext(setting, a);
-                                         db_.ExecWithTenant(insert, b);
-                                       },
-                                       nullptr);
+    bool inserted = Try([&] { db_.ExecWithTenantIn(setting, a, insert, b); }, nullptr);
     if (inserted) {
       Add(t.table, "isolation-cross-tenant-write",
           "with " + setting + " = tenant A, the app role inserted a row of tenant B into " + t.table,

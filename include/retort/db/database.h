@@ -244,6 +244,23 @@ class Database {
   /// A fresh random UUID from the server (gen_random_uuid()::text).
   virtual std::string NewUuid() = 0;
 
+  // One probe case each, in one round trip (libpq pipeline): SAVEPOINT;
+  // set_config(setting, context, true) with both bound; the statement;
+  // RELEASE. On an error the savepoint is rolled back (the step stays usable,
+  // the context as it was) and the StatementError thrown. Inside a step only.
+
+  /// VisibleTenants with the tenant context set to `context` first.
+  virtual std::vector<std::string> VisibleTenantsIn(const std::string& setting, const std::string& context,
+                                                    const std::string& table,
+                                                    const std::string& tenant_column) = 0;
+  /// MoveTenantRows with the tenant context set to `context` first.
+  virtual long long MoveTenantRowsIn(const std::string& setting, const std::string& context,
+                                     const std::string& table, const std::string& tenant_column,
+                                     const std::string& from_tenant, const std::string& to_tenant) = 0;
+  /// ExecWithTenant with the tenant context set to `context` first.
+  virtual void ExecWithTenantIn(const std::string& setting, const std::string& context, const std::string& sql,
+                                const std::string& tenant_id) = 0;
+
   // --- destructive pre-flight counts (SPEC §6) ------------------------------
   // Read-only plain queries: usable inside a step (they see its changes) or
   // with no transaction open (nothing is left open).

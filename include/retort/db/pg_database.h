@@ -96,6 +96,14 @@ class PgDatabase final : public Database {
                            const std::string& from_tenant,
                            const std::string& to_tenant) override;
   std::string NewUuid() override;
+  std::vector<std::string> VisibleTenantsIn(const std::string& setting, const std::string& context,
+                                            const std::string& table,
+                                            const std::string& tenant_column) override;
+  long long MoveTenantRowsIn(const std::string& setting, const std::string& context, const std::string& table,
+                             const std::string& tenant_column, const std::string& from_tenant,
+                             const std::string& to_tenant) override;
+  void ExecWithTenantIn(const std::string& setting, const std::string& context, const std::string& sql,
+                        const std::string& tenant_id) override;
 
   long long CountRows(const std::string& table) override;
   long long CountNonNull(const std::string& table,
@@ -131,6 +139,17 @@ class PgDatabase final : public Database {
   /// executed afterwards. Prepared statements outlive transactions; should
   /// one have vanished (DEALLOCATE in a script) the error is StatementError
   /// 26000 and the name is forgotten, so the next call prepares it again.
+  /// Sends every statement ($n parameters bound) in one pipeline and
+  /// returns the results in order; throws the first statement's error (the
+  /// ones after it are skipped by the server). Error(kUnreachable) when the
+  /// connection is lost.
+  std::vector<pg_detail::Rows> Pipeline(
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& statements);
+  /// A probe case: SAVEPOINT, set_config, `sql`, RELEASE in one pipeline;
+  /// on an error, ROLLBACK TO the savepoint and rethrow. Returns the
+  /// statement's result.
+  pg_detail::Rows ProbeCase(const std::string& setting, const std::string& context, const std::string& sql,
+                            const std::vector<std::string>& params);
   pg_detail::Rows QueryPrepared(const std::string& name,
                                 const std::string& sql,
                                 const std::vector<std::string>& params);
