@@ -19,12 +19,6 @@
 namespace retort {
 namespace {
 
-std::string FirstLineOf(const std::string& text) {
-  std::string first = Strip(text);
-  size_t nl = first.find('\n');
-  return nl == std::string::npos ? first : first.substr(0, nl) + " …";
-}
-
 nlohmann::json StepJson(const Project& project, Runner& runner, const PlannedStep& step, bool with_statements) {
   VersionTableRef table{project.config.version_table, project.config.version_table_schema};
   nlohmann::json changes = nlohmann::json::array();
@@ -71,7 +65,7 @@ void PrintPreview(const Project& project, Runner& runner, const std::string& dat
         std::string lock = s["lock"].get<std::string>();
         std::string target = s["lock_target"].get<std::string>();
         std::cout << "    " << j["file"].get<std::string>() << ":" << s["line"].get<int>() << ": "
-                  << FirstLineOf(s["sql"].get<std::string>());
+                  << FirstLine(s["sql"].get<std::string>());
         if (lock != "NONE") std::cout << "  [" << lock << (target.empty() ? "" : " on " + target) << "]";
         std::cout << "\n";
       }

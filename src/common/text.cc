@@ -71,4 +71,10 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
 
+std::string FirstLine(const std::string& text) {
+  std::string s = Strip(text);
+  size_t nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl) + " …";
+}
+
 }  // namespace retort

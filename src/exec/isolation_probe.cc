@@ -27,7 +27,7 @@ bool UnderCaseSavepoint(Database& db, F&& fn, std::string* error) {
     return true;
   } catch (const StatementError& e) {
     if (error != nullptr) {
-      *error = std::string(e.what()) + (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")");
+      *error = e.Summary();
     }
     db.RollbackToSavepoint(kCaseSavepoint);
     db.ReleaseSavepoint(kCaseSavepoint);
@@ -103,7 +103,7 @@ class Probe {
       return true;
     } catch (const StatementError& e) {
       if (error != nullptr) {
-        *error = std::string(e.what()) + (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")");
+        *error = e.Summary();
       }
       return false;
     }

@@ -27,12 +27,6 @@ long long MillisSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-std::string FirstLine(const std::string& text) {
-  std::string s = Strip(text);
-  size_t nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl) + " …";
-}
-
 /// The statements of a script, or a syntax error as a step failure at its
 /// file:line:column (the server would reject it the same way).
 std::vector<StatementSpan> SplitOrThrow(const std::string& sql, const std::string& path,
@@ -263,7 +257,7 @@ void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactiona
                 "stay applied and the version table was not moved";
       }
       throw StepFailure(path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                            e.what() + (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"),
+                            e.Summary(),
                         hint, script.revision.id, e.sqlstate(), FirstLine(span.text), transactional);
     }
   }

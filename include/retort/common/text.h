@@ -17,5 +17,8 @@ std::vector<std::string> SplitLines(const std::string& text);
 /// Splits on every occurrence of `sep` (Python's str.split(sep)).
 std::vector<std::string> Split(const std::string& text, const std::string& sep);
 bool StartsWith(const std::string& text, const std::string& prefix);
+/// The first line of `text` without surrounding whitespace, with " …" when
+/// more lines follow (a statement in one line of a report).
+std::string FirstLine(const std::string& text);
 
 }  // namespace retort

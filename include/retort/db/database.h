@@ -33,6 +33,10 @@ class StatementError : public Error {
   const std::string& detail() const { return detail_; }
   /// The server's CONTEXT (e.g. "PL/pgSQL function f() line 3 at RAISE").
   const std::string& context() const { return context_; }
+  /// "<message> (SQLSTATE <code>)", or the message alone without a code.
+  std::string Summary() const {
+    return std::string(what()) + (sqlstate_.empty() ? "" : " (SQLSTATE " + sqlstate_ + ")");
+  }
 
  private:
   std::string sqlstate_;
