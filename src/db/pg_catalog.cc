@@ -387,16 +387,6 @@ FROM acl g, LATERAL (
   GROUP BY a.grantee) p
 )sql";
 
-/// E'text': a string literal whatever standard_conforming_strings says.
-std::string EscapedLiteral(const std::string& text) {
-  std::string out = "E'";
-  for (char c : text) {
-    if (c == '\'' || c == '\\') out += c;
-    out += c;
-  }
-  return out + "'";
-}
-
 /// One object per line: a newline (or backslash) inside a definition is
 /// written as an escape.
 std::string OneLineDefinition(const std::string& text) {
@@ -437,11 +427,9 @@ std::string PgDatabase::OwnTableOids() {
   return r.Text(0, 0);
 }
 
-std::vector<std::string> PgDatabase::RunFingerprint(
-    const char* name, const std::string& head,
-    const std::vector<std::string>& schemas,
-    const std::vector<std::string>& params, const char* settings) {
-  std::string sql = head + kFingerprintBodySql;
+std::vector<pg_detail::PipelineStatement> PgDatabase::FingerprintRead(const std::vector<std::string>& schemas,
+                                                                     const FingerprintQuery& query) {
+  std::string sql = std::string(query.head) + kFingerprintBodySql;
   // SQL-standard function bodies (BEGIN ATOMIC, PostgreSQL 14+) live in
   // prosqlbody, not prosrc.
   const std::string sqlbody =
@@ -457,77 +445,113 @@ std::vector<std::string> PgDatabase::RunFingerprint(
   // invalidates the plan); the same settings at every execution keep that
   // plan valid.
   std::string set =
-      "SET LOCAL jit = off; "
-      "SET LOCAL search_path = pg_catalog; SET LOCAL TimeZone = 'UTC'; "
-      "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = "
-      "'postgres'; SET LOCAL extra_float_digits = 1; "
-      "SET LOCAL bytea_output = 'hex'";
+      "SELECT pg_catalog.set_config('jit', 'off', true), "
+      "pg_catalog.set_config('search_path', 'pg_catalog', true), "
+      "pg_catalog.set_config('TimeZone', 'UTC', true), "
+      "pg_catalog.set_config('DateStyle', 'ISO, YMD', true), "
+      "pg_catalog.set_config('IntervalStyle', 'postgres', true), "
+      "pg_catalog.set_config('extra_float_digits', '1', true), "
+      "pg_catalog.set_config('bytea_output', 'hex', true)";
   if (ServerVersionNum() >= 120000) {
-    set += "; SET LOCAL plan_cache_mode = force_generic_plan";
+    set += ", pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)";
   }
-  set += settings;
+  set += query.settings;
 
-  const bool nested = in_step_;
-  // A savepoint inside a step (rolling it back restores search_path and
-  // leaves the step exactly as it was); else one snapshot for all reads.
-  // The same round trip resolves retort's own tables along the session's
-  // search_path (before the SET LOCAL) into retort.fingerprint_own, which
-  // the query reads: three round trips in all (this, the query, the end).
   std::vector<std::string> own = {Qualified(version_table_)};
   if (history_table_) own.push_back(Qualified(*history_table_));
-  const std::string begin =
-      std::string(nested ? "SAVEPOINT retort_fingerprint"
-                         : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") +
-      "; SELECT pg_catalog.set_config('retort.fingerprint_own', "
-      "(SELECT COALESCE(pg_catalog.array_agg(pg_catalog.to_regclass(n)::oid) "
-      "FILTER (WHERE pg_catalog.to_regclass(n) IS NOT NULL), '{}')::text "
-      "FROM pg_catalog.unnest(" +
-      EscapedLiteral(ArrayLiteral(own)) + "::text[]) n), true); " + set;
-  const char* end = nested
-                        ? "ROLLBACK TO SAVEPOINT retort_fingerprint; "
-                          "RELEASE SAVEPOINT retort_fingerprint"
-                        : "ROLLBACK";
+  std::vector<std::string> all = {ArrayLiteral(schemas)};
+  all.insert(all.end(), query.params.begin(), query.params.end());
+  // Retort's own tables resolved along the session's search_path (before
+  // the settings change it) into retort.fingerprint_own, which the query
+  // reads; the settings; the query.
+  return {{"SELECT pg_catalog.set_config('retort.fingerprint_own', "
+           "(SELECT COALESCE(pg_catalog.array_agg(pg_catalog.to_regclass(n)::oid) "
+           "FILTER (WHERE pg_catalog.to_regclass(n) IS NOT NULL), '{}')::text "
+           "FROM pg_catalog.unnest($1::text[]) n), true)",
+           {ArrayLiteral(own)}},
+          {set},
+          {sql, all, query.name, true}};
+}
+
+std::vector<std::string> PgDatabase::FingerprintLines(const Rows& rows) {
   std::vector<std::string> lines;
-  for (int attempt = 0;; ++attempt) {
-    Raw(begin);
-    try {
-      std::vector<std::string> all = {ArrayLiteral(schemas)};
-      all.insert(all.end(), params.begin(), params.end());
-      Rows rows = QueryPrepared(name, sql, all);
-      lines.reserve(rows.size());
-      for (int i = 0; i < rows.size(); ++i) {
-        lines.push_back(OneLineDefinition(rows.Text(i, 0)));
-      }
-      Raw(end);
-      break;
-    } catch (const StatementError& e) {
-      try {
-        Raw(end);
-      } catch (...) {
-      }
-      // The prepared statement vanished (a script ran DEALLOCATE ALL):
-      // QueryPrepared prepares it again.
-      if (e.sqlstate() == "26000" && attempt == 0) continue;
-      throw;
-    } catch (...) {
-      try {
-        Raw(end);
-      } catch (...) {
-      }
-      throw;
-    }
-  }
+  lines.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) lines.push_back(OneLineDefinition(rows.Text(i, 0)));
   std::sort(lines.begin(), lines.end());
   return lines;
 }
 
-std::vector<std::string> PgDatabase::SchemaFingerprint(
-    const std::vector<std::string>& schemas) {
-  return RunFingerprint("retort_fingerprint", kFullHeadSql, schemas, {}, "");
+std::vector<std::string> PgDatabase::RunFingerprint(const std::vector<std::string>& schemas,
+                                                    const FingerprintQuery& query) {
+  const bool nested = in_step_;
+  // One round trip (a pipeline): a savepoint inside a step (rolling it
+  // back restores the settings and leaves the step exactly as it was), else
+  // one read-only snapshot for all reads; the read; the end.
+  std::vector<pg_detail::PipelineStatement> batch = {
+      {nested ? "SAVEPOINT retort_fingerprint" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}};
+  for (pg_detail::PipelineStatement& s : FingerprintRead(schemas, query)) batch.push_back(std::move(s));
+  const size_t read = batch.size() - 1;
+  batch.push_back({nested ? "ROLLBACK TO SAVEPOINT retort_fingerprint" : "ROLLBACK"});
+  if (nested) batch.push_back({"RELEASE SAVEPOINT retort_fingerprint"});
+  for (int attempt = 0;; ++attempt) {
+    std::vector<pg_detail::PipelineOutcome> out = RunPipeline(batch);
+    for (size_t i = read + 1; i < out.size(); ++i) {
+      if (out[i].error) throw *out[i].error;  // the step transaction had failed
+    }
+    const pg_detail::PipelineOutcome* failed = nullptr;
+    for (size_t i = 0; i <= read && failed == nullptr; ++i) {
+      if (out[i].error) failed = &out[i];
+    }
+    if (failed == nullptr) return FingerprintLines(*out[read].rows);
+    // The prepared statement vanished (a script ran DEALLOCATE ALL):
+    // RunPipeline forgot it, so the next attempt prepares it again.
+    if (failed->error->sqlstate() != "26000" || attempt > 0) throw *failed->error;
+  }
 }
 
-std::vector<std::string> PgDatabase::SchemaFingerprintOf(
-    const std::vector<std::string>& schemas, const FingerprintScope& scope) {
+TryResult PgDatabase::TryStatements(const std::vector<std::string>& statements,
+                                    const std::vector<std::string>& schemas, const FingerprintScope* scope) {
+  RequireStep("TryStatements");
+  const FingerprintQuery query = scope == nullptr ? FullFingerprintQuery() : ScopedFingerprintQuery(*scope);
+  // One round trip: SAVEPOINT, the statements, the fingerprint read (a
+  // Sync: an error skips the rest of these), then ROLLBACK TO SAVEPOINT,
+  // which restores the step and the settings whatever happened.
+  std::vector<pg_detail::PipelineStatement> batch = {{"SAVEPOINT retort_round_trip"}};
+  for (const std::string& s : statements) batch.push_back({s});
+  for (pg_detail::PipelineStatement& s : FingerprintRead(schemas, query)) batch.push_back(std::move(s));
+  const size_t read = batch.size() - 1;
+  batch.push_back({"ROLLBACK TO SAVEPOINT retort_round_trip"});
+  batch.push_back({"RELEASE SAVEPOINT retort_round_trip"});
+  for (int attempt = 0;; ++attempt) {
+    std::vector<pg_detail::PipelineOutcome> out = RunPipeline(batch);
+    for (size_t i = read + 1; i < out.size(); ++i) {
+      if (out[i].error) throw *out[i].error;  // the step transaction had failed
+    }
+    if (out.front().error) throw *out.front().error;
+    TryResult result;
+    for (size_t i = 0; i < statements.size(); ++i) {
+      if (out[i + 1].error) {
+        result.failed = i;
+        result.error = out[i + 1].error;
+        return result;
+      }
+    }
+    for (size_t i = statements.size() + 1; i <= read; ++i) {
+      if (!out[i].error) continue;
+      if (out[i].error->sqlstate() == "26000" && attempt == 0) break;  // prepared again next attempt
+      throw *out[i].error;
+    }
+    if (!out[read].rows) continue;
+    result.fingerprint = FingerprintLines(*out[read].rows);
+    return result;
+  }
+}
+
+PgDatabase::FingerprintQuery PgDatabase::FullFingerprintQuery() {
+  return {"retort_fingerprint", kFullHeadSql, {}, ""};
+}
+
+PgDatabase::FingerprintQuery PgDatabase::ScopedFingerprintQuery(const FingerprintScope& scope) {
   std::vector<std::string> rel_schemas, rel_names, other_schemas, other_names;
   for (const auto& n : scope.relations) {
     rel_schemas.push_back(n.schema);
@@ -540,11 +564,20 @@ std::vector<std::string> PgDatabase::SchemaFingerprintOf(
   // Index look-ups only, whatever the statistics said when the plan was
   // made: a catalog that was small then (pg_inherits, pg_rewrite,
   // pg_sequence...) may not be later, and the plan is kept.
-  return RunFingerprint(
-      "retort_fingerprint_of", kScopedHeadSql, schemas,
-      {ArrayLiteral(rel_schemas), ArrayLiteral(rel_names),
-       ArrayLiteral(other_schemas), ArrayLiteral(other_names)},
-      "; SET LOCAL enable_seqscan = off");
+  return {"retort_fingerprint_of", kScopedHeadSql,
+          {ArrayLiteral(rel_schemas), ArrayLiteral(rel_names), ArrayLiteral(other_schemas),
+           ArrayLiteral(other_names)},
+          ", pg_catalog.set_config('enable_seqscan', 'off', true)"};
+}
+
+std::vector<std::string> PgDatabase::SchemaFingerprint(
+    const std::vector<std::string>& schemas) {
+  return RunFingerprint(schemas, FullFingerprintQuery());
+}
+
+std::vector<std::string> PgDatabase::SchemaFingerprintOf(
+    const std::vector<std::string>& schemas, const FingerprintScope& scope) {
+  return RunFingerprint(schemas, ScopedFingerprintQuery(scope));
 }
 
 // --- facts for the RLS gates -------------------------------------------------
@@ -573,10 +606,11 @@ WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p')
   AND c.oid <> ALL ($2::oid[])
 )sql";
 
-// @WANTED@ is one of the two above; $3 the app role, $4 the tenant column.
+// Each facts query starts with "WITH wanted AS (<one of the two above>)",
+// so that the four are independent and go in one pipeline.
+// $3 the app role, $4 the tenant column.
 constexpr const char kTableFactsSql[] = R"sql(
-WITH wanted AS (@WANTED@),
-app AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $3)
+, app AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $3)
 SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
        c.relkind = 'p', c.relrowsecurity, c.relforcerowsecurity,
        a.attname IS NOT NULL,
@@ -602,7 +636,7 @@ SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
        COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),
        COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '')
 FROM pg_catalog.pg_policy p
-WHERE p.polrelid = ANY ($1::oid[])
+WHERE p.polrelid = ANY (ARRAY(SELECT oid FROM wanted))
 )sql";
 
 constexpr const char kIndexFactsSql[] = R"sql(
@@ -617,7 +651,7 @@ SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid,
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-WHERE i.indrelid = ANY ($1::oid[])
+WHERE i.indrelid = ANY (ARRAY(SELECT oid FROM wanted))
 )sql";
 
 // A foreign key that references a partitioned table also appears once per
@@ -639,7 +673,7 @@ SELECT con.conrelid, con.conname, rn.nspname, rc.relname, con.confdeltype,
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.contype = 'f' AND con.conrelid = ANY ($1::oid[])
+WHERE con.contype = 'f' AND con.conrelid = ANY (ARRAY(SELECT oid FROM wanted))
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pc
                   WHERE pc.oid = con.conparentid AND pc.conrelid = con.conrelid)
 )sql";
@@ -690,10 +724,41 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
     const std::vector<std::string>& schemas,
     const std::vector<std::string>& tables, const std::string& tenant_column,
     const std::string& app_role) {
-  std::string sql = kTableFactsSql;
+  return ReadFacts(schemas, tables, tenant_column, app_role, false).tables;
+}
+
+RoleFacts PgDatabase::ReadRoleFacts(const std::string& role) {
+  Rows r = Query(kRoleFactsSql, {role});
+  return RoleFactsOf(role, r);
+}
+
+GateFacts PgDatabase::ReadGateFacts(const std::vector<std::string>& schemas,
+                                    const std::vector<std::string>& tables,
+                                    const std::string& tenant_column,
+                                    const std::string& app_role) {
+  return ReadFacts(schemas, tables, tenant_column, app_role, true);
+}
+
+RoleFacts PgDatabase::RoleFactsOf(const std::string& role, const Rows& r) {
+  RoleFacts facts;
+  facts.name = role;
+  if (r.empty()) return facts;
+  facts.exists = true;
+  facts.superuser = r.Bool(0, 0);
+  facts.bypassrls = r.Bool(0, 1);
+  facts.member_of = r.Array(0, 2);
+  std::sort(facts.member_of.begin(), facts.member_of.end());
+  return facts;
+}
+
+GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
+                                const std::vector<std::string>& tables,
+                                const std::string& tenant_column,
+                                const std::string& app_role, bool with_role) {
+  std::string wanted = "WITH wanted AS (";
   std::vector<std::string> params;
   if (tables.empty()) {
-    sql.replace(sql.find("@WANTED@"), 8, kSchemaTablesSql);
+    wanted += kSchemaTablesSql;
     params = {ArrayLiteral(schemas), OwnTableOids()};
   } else {
     std::vector<std::string> nsps, rels;
@@ -702,19 +767,60 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
       nsps.push_back(parts.first);
       rels.push_back(parts.second);
     }
-    sql.replace(sql.find("@WANTED@"), 8, kNamedTablesSql);
+    wanted += kNamedTablesSql;
     params = {ArrayLiteral(nsps), ArrayLiteral(rels)};
   }
-  params.push_back(app_role);
-  params.push_back(tenant_column);
+  wanted += ")";
+  std::vector<std::string> table_params = params;
+  table_params.push_back(app_role);
+  table_params.push_back(tenant_column);
+  // One round trip: each query finds the wanted tables itself. Prepared
+  // statements: planning these catalog joins costs more than running them
+  // (~1 ms against ~0.1 ms each), and a generic plan survives the step's DDL.
+  const std::string variant = tables.empty() ? "all" : "named";
+  std::vector<pg_detail::PipelineStatement> queries = {
+      {wanted + kTableFactsSql, table_params, "retort_facts_tables_" + variant, false},
+      {wanted + kPolicyFactsSql, params, "retort_facts_policies_" + variant, false},
+      {wanted + kIndexFactsSql, params, "retort_facts_indexes_" + variant, false},
+      {wanted + kForeignKeyFactsSql, params, "retort_facts_foreign_keys_" + variant, false}};
+  if (with_role) queries.push_back({kRoleFactsSql, {app_role}, "retort_facts_role", false});
+  std::vector<Rows> results;
+  for (int attempt = 0;; ++attempt) {
+    std::vector<pg_detail::PipelineStatement> batch;
+    // Inside a step an error (a statement a script DEALLOCATEd) must not
+    // abort the step: the reads go under a savepoint.
+    if (in_step_) batch.push_back({"SAVEPOINT retort_facts", {}, "", false});
+    batch.insert(batch.end(), queries.begin(), queries.end());
+    if (in_step_) batch.push_back({"RELEASE SAVEPOINT retort_facts", {}, "", false});
+    std::vector<pg_detail::PipelineOutcome> outcomes = RunPipeline(batch);
+    const pg_detail::PipelineOutcome* failed = nullptr;
+    for (const pg_detail::PipelineOutcome& o : outcomes) {
+      if (o.error) {
+        failed = &o;
+        break;
+      }
+    }
+    if (failed == nullptr) {
+      for (size_t i = in_step_ ? 1 : 0; i < (in_step_ ? 1 : 0) + queries.size(); ++i) {
+        results.push_back(std::move(*outcomes[i].rows));
+      }
+      break;
+    }
+    StatementError error = *failed->error;
+    if (in_step_) Raw("ROLLBACK TO SAVEPOINT retort_facts; RELEASE SAVEPOINT retort_facts");
+    // RunPipeline forgot a vanished prepared statement: prepare it again.
+    if (error.sqlstate() != "26000" || attempt > 0) throw error;
+  }
 
-  std::vector<TableFacts> out;
-  std::vector<std::string> oids;
+  GateFacts facts;
+  if (with_role) facts.role = RoleFactsOf(app_role, results.at(4));
+  std::vector<TableFacts>& out = facts.tables;
+  std::unordered_map<std::string, size_t> index_of;
   {
-    Rows r = Query(sql, params);
+    const Rows& r = results.at(0);
     for (int i = 0; i < r.size(); ++i) {
       TableFacts t;
-      oids.push_back(r.Text(i, 0));
+      index_of[r.Text(i, 0)] = out.size();
       t.schema = r.Text(i, 1);
       t.name = r.Text(i, 2);
       t.owner = r.Text(i, 3);
@@ -728,9 +834,7 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
       out.push_back(std::move(t));
     }
   }
-  if (out.empty()) return out;
-  std::unordered_map<std::string, size_t> index_of;
-  for (size_t i = 0; i < oids.size(); ++i) index_of[oids[i]] = i;
+  if (out.empty()) return facts;
   auto at = [&](const std::string& oid) -> TableFacts& {
     auto it = index_of.find(oid);
     if (it == index_of.end()) {
@@ -738,9 +842,8 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
     }
     return out[it->second];
   };
-  const std::vector<std::string> oid_param = {ArrayLiteral(oids)};
   {
-    Rows r = Query(kPolicyFactsSql, oid_param);
+    const Rows& r = results.at(1);
     for (int i = 0; i < r.size(); ++i) {
       PolicyFacts p;
       p.name = r.Text(i, 1);
@@ -754,7 +857,7 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
     }
   }
   {
-    Rows r = Query(kIndexFactsSql, oid_param);
+    const Rows& r = results.at(2);
     for (int i = 0; i < r.size(); ++i) {
       IndexFacts x;
       x.name = r.Text(i, 1);
@@ -768,7 +871,7 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
     }
   }
   {
-    Rows r = Query(kForeignKeyFactsSql, oid_param);
+    const Rows& r = results.at(3);
     for (int i = 0; i < r.size(); ++i) {
       ForeignKeyFacts f;
       f.name = r.Text(i, 1);
@@ -790,19 +893,6 @@ std::vector<TableFacts> PgDatabase::ReadTableFacts(
   std::sort(out.begin(), out.end(), [](const TableFacts& a, const TableFacts& b) {
     return a.schema != b.schema ? a.schema < b.schema : a.name < b.name;
   });
-  return out;
-}
-
-RoleFacts PgDatabase::ReadRoleFacts(const std::string& role) {
-  RoleFacts facts;
-  facts.name = role;
-  Rows r = Query(kRoleFactsSql, {role});
-  if (r.empty()) return facts;
-  facts.exists = true;
-  facts.superuser = r.Bool(0, 0);
-  facts.bypassrls = r.Bool(0, 1);
-  facts.member_of = r.Array(0, 2);
-  std::sort(facts.member_of.begin(), facts.member_of.end());
   return facts;
 }
 

@@ -317,8 +317,8 @@ pg_detail::Rows PgDatabase::Query(const std::string& sql,
   }
 }
 
-std::vector<pg_detail::Rows> PgDatabase::Pipeline(
-    const std::vector<std::pair<std::string, std::vector<std::string>>>& statements) {
+std::vector<pg_detail::PipelineOutcome> PgDatabase::RunPipeline(
+    const std::vector<pg_detail::PipelineStatement>& statements) {
   FlushHistory();
   PGconn* c = conn_->raw();
   auto lost = [&] {
@@ -327,6 +327,18 @@ std::vector<pg_detail::Rows> PgDatabase::Pipeline(
                       OneLine(c != nullptr ? PQerrorMessage(c) : "not connected")));
   };
   if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) throw lost();
+  // Statements to prepare are prepared first, each once per connection
+  // (parameter types come from the casts in their text).
+  for (const pg_detail::PipelineStatement& s : statements) {
+    if (s.prepared_as.empty() ||
+        std::find(prepared_.begin(), prepared_.end(), s.prepared_as) != prepared_.end()) {
+      continue;
+    }
+    ResultPtr p(PQprepare(c, s.prepared_as.c_str(), s.sql.c_str(), 0, nullptr));
+    if (PQstatus(c) != CONNECTION_OK || !p) throw lost();
+    if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) throw pg_detail::ErrorFromResult(p.get(), password_);
+    prepared_.push_back(s.prepared_as);
+  }
   if (PQenterPipelineMode(c) != 1) throw lost();
   // Whatever happens, leave pipeline mode with every result read, so that
   // the connection is usable for the next query.
@@ -343,38 +355,60 @@ std::vector<pg_detail::Rows> PgDatabase::Pipeline(
       }
     }
   };
-  std::vector<pg_detail::Rows> out;
-  std::optional<StatementError> first_error;
+  std::vector<pg_detail::PipelineOutcome> out(statements.size());
   {
     Exit exit{c};
-    for (const auto& [sql, params] : statements) {
+    for (size_t i = 0; i < statements.size(); ++i) {
+      const pg_detail::PipelineStatement& s = statements[i];
       std::vector<const char*> values;
-      values.reserve(params.size());
-      for (const std::string& p : params) values.push_back(p.c_str());
-      if (PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                            nullptr, 0) != 1) {
-        throw lost();
+      values.reserve(s.params.size());
+      for (const std::string& p : s.params) values.push_back(p.c_str());
+      const int n = static_cast<int>(values.size());
+      const int sent = s.prepared_as.empty()
+                           ? PQsendQueryParams(c, s.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0)
+                           : PQsendQueryPrepared(c, s.prepared_as.c_str(), n, values.data(), nullptr, nullptr, 0);
+      if (sent != 1) throw lost();
+      if (s.sync_after || i + 1 == statements.size()) {
+        if (PQpipelineSync(c) != 1) throw lost();
       }
     }
-    if (PQpipelineSync(c) != 1) throw lost();
     for (size_t i = 0; i < statements.size(); ++i) {
       ResultPtr r(PQgetResult(c));
       if (!r) throw lost();
       const ExecStatusType status = PQresultStatus(r.get());
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-        out.emplace_back(std::move(r));
-      } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
-        first_error = pg_detail::ErrorFromResult(r.get(), password_);
+        out[i].rows.emplace(std::move(r));
+      } else if (status != PGRES_PIPELINE_ABORTED) {
+        out[i].error = pg_detail::ErrorFromResult(r.get(), password_);
+        if (out[i].error->sqlstate() == "26000" && !statements[i].prepared_as.empty()) {
+          // invalid_sql_statement_name: a script ran DEALLOCATE; prepare
+          // it again next time.
+          auto it = std::find(prepared_.begin(), prepared_.end(), statements[i].prepared_as);
+          if (it != prepared_.end()) prepared_.erase(it);
+        }
       }
       // Each statement's results end with a null.
       while (PGresult* extra = PQgetResult(c)) PQclear(extra);
-    }
-    ResultPtr sync(PQgetResult(c));
-    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-      if (PQstatus(c) != CONNECTION_OK) throw lost();
+      if (statements[i].sync_after || i + 1 == statements.size()) {
+        ResultPtr sync(PQgetResult(c));
+        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+          if (PQstatus(c) != CONNECTION_OK) throw lost();
+        }
+      }
     }
   }
-  if (first_error) throw *first_error;
+  return out;
+}
+
+std::vector<pg_detail::Rows> PgDatabase::Pipeline(const std::vector<pg_detail::PipelineStatement>& statements) {
+  std::vector<pg_detail::PipelineOutcome> outcomes = RunPipeline(statements);
+  std::vector<pg_detail::Rows> out;
+  out.reserve(outcomes.size());
+  for (pg_detail::PipelineOutcome& o : outcomes) {
+    if (o.error) throw *o.error;
+    if (!o.rows) break;  // skipped after an error of an earlier segment (reported above)
+    out.push_back(std::move(*o.rows));
+  }
   return out;
 }
 
@@ -383,7 +417,8 @@ pg_detail::Rows PgDatabase::ProbeCase(const std::string& setting, const std::str
   RequireStep("a probe case");
   try {
     std::vector<pg_detail::Rows> r =
-        Pipeline({{"SAVEPOINT retort_probe_case", {}},
+        Pipeline(std::vector<pg_detail::PipelineStatement>{
+                  {"SAVEPOINT retort_probe_case", {}},
                   {"SELECT pg_catalog.set_config($1, $2, true)", {setting, context}},
                   {sql, params},
                   {"RELEASE SAVEPOINT retort_probe_case", {}}});

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,29 @@ class Rows {
 
  private:
   ResultPtr result_;
+};
+
+/// One statement of a pipeline (PgDatabase::RunPipeline).
+struct PipelineStatement {
+  PipelineStatement(std::string sql_text, std::vector<std::string> values = {}, std::string name = "",
+                    bool sync = false)
+      : sql(std::move(sql_text)), params(std::move(values)), prepared_as(std::move(name)), sync_after(sync) {}
+  std::string sql;  ///< one statement, $n bound to params
+  std::vector<std::string> params;
+  /// When set, sent as this named prepared statement (parsed once per
+  /// connection, planned once when the server keeps a generic plan).
+  std::string prepared_as;
+  /// Ends a segment: the server skips the rest of a segment after an
+  /// error, and starts the next one afresh (a Sync message).
+  bool sync_after = false;
+};
+
+/// What became of one pipelined statement: rows, an error, or skipped
+/// because an earlier statement of its segment failed.
+struct PipelineOutcome {
+  std::optional<Rows> rows;
+  std::optional<StatementError> error;
+  bool ok() const { return rows.has_value(); }
 };
 
 /// "identifier" with embedded quotes doubled.

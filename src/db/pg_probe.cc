@@ -23,7 +23,83 @@ CASE WHEN $1::text = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident($2)):
            WHERE n2.nspname = $1 AND c2.relname = $2) END
 )sql";
 
+// The statement of a probe action and its parameters.
+pg_detail::PipelineStatement ActionStatement(const ProbeAction& a) {
+  switch (a.kind) {
+    case ProbeAction::Kind::kVisibleTenants:
+      return {"SELECT DISTINCT " + Quote(a.tenant_column) + "::text FROM " + QuoteQualified(a.table)};
+    case ProbeAction::Kind::kMoveTenantRows: {
+      const std::string column = Quote(a.tenant_column);
+      return {"UPDATE " + QuoteQualified(a.table) + " SET " + column + " = $2 WHERE " + column + " = $1",
+              {a.tenant_id, a.to_tenant}};
+    }
+    case ProbeAction::Kind::kExec:
+      break;
+  }
+  return {a.sql, a.sql.find("$1") == std::string::npos ? std::vector<std::string>{}
+                                                          : std::vector<std::string>{a.tenant_id}};
+}
+
+pg_detail::PipelineStatement ContextStatement(const std::string& setting, const std::string& context) {
+  return {"SELECT pg_catalog.set_config($1, $2, true)", {setting, context}};
+}
+
 }  // namespace
+
+ProbeBatchResult PgDatabase::RunProbeBatch(const std::string& setting, const std::vector<ProbeAction>& seeds,
+                                           const std::string& role, const std::vector<ProbeAction>& cases) {
+  RequireStep("RunProbeBatch");
+  // Segments (a Sync after each): an error skips only the rest of its
+  // segment, and a later segment's ROLLBACK TO SAVEPOINT recovers the
+  // transaction, so one round trip holds the whole probe.
+  std::vector<pg_detail::PipelineStatement> batch;
+  batch.push_back({"SAVEPOINT retort_isolation_probe"});
+  for (const ProbeAction& seed : seeds) {
+    batch.push_back(ContextStatement(setting, seed.context));
+    batch.push_back(ActionStatement(seed));
+  }
+  batch.push_back({"SET LOCAL ROLE " + Quote(role)});
+  batch.back().sync_after = true;
+  const size_t setup_end = batch.size();
+  std::vector<size_t> at;  // each case's statement in the batch
+  for (const ProbeAction& c : cases) {
+    batch.push_back({"SAVEPOINT retort_probe_case"});
+    batch.push_back(ContextStatement(setting, c.context));
+    at.push_back(batch.size());
+    batch.push_back(ActionStatement(c));
+    batch.back().sync_after = true;
+    batch.push_back({"ROLLBACK TO SAVEPOINT retort_probe_case"});
+    batch.push_back({"RELEASE SAVEPOINT retort_probe_case"});
+    batch.back().sync_after = true;
+  }
+  batch.push_back({"ROLLBACK TO SAVEPOINT retort_isolation_probe"});
+  batch.push_back({"RELEASE SAVEPOINT retort_isolation_probe"});
+  std::vector<pg_detail::PipelineOutcome> outcomes = RunPipeline(batch);
+
+  // The probe's savepoint must be gone whatever happened, and the step
+  // usable: if the last segment did not run, recover the usual way.
+  if (!outcomes.back().ok()) {
+    if (!outcomes.front().ok()) throw *outcomes.front().error;  // the step transaction had failed
+    Raw("ROLLBACK TO SAVEPOINT retort_isolation_probe; RELEASE SAVEPOINT retort_isolation_probe");
+  }
+  ProbeBatchResult result;
+  result.setup_ok = true;
+  for (size_t i = 0; i < setup_end; ++i) result.setup_ok = result.setup_ok && outcomes[i].ok();
+  if (!result.setup_ok) return result;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    ProbeActionResult r;
+    const pg_detail::PipelineOutcome& o = outcomes[at[k]];
+    r.ok = o.ok();
+    if (o.error) r.error = o.error->Summary();
+    if (o.rows && cases[k].kind == ProbeAction::Kind::kVisibleTenants) {
+      for (int row = 0; row < o.rows->size(); ++row) r.tenants.push_back(o.rows->Text(row, 0));
+      std::sort(r.tenants.begin(), r.tenants.end());
+    }
+    if (o.rows) r.affected = o.rows->Affected();
+    result.cases.push_back(std::move(r));
+  }
+  return result;
+}
 
 void PgDatabase::RequireStep(const char* what) const {
   if (!in_step_) {

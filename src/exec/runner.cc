@@ -229,16 +229,37 @@ RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
   return result;
 }
 
-void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactional) {
-  const std::string& sql = upgrade ? script.upgrade_sql : script.downgrade_sql;
-  const std::string path = script.ShownSqlPath(upgrade);
+std::vector<StatementSpan> Runner::ScriptStatements(const Script& script, bool upgrade) const {
   if (!upgrade && !script.has_downgrade) {
     throw ProjectError(script.shown_dir + ": revision " + script.revision.id + " has no downgrade.sql",
                        "write downgrade.sql: the exact inverse of upgrade.sql");
   }
+  return SplitOrThrow(upgrade ? script.upgrade_sql : script.downgrade_sql, script.ShownSqlPath(upgrade),
+                      script.revision.id);
+}
+
+StepFailure Runner::FailureAt(const Script& script, bool upgrade, const StatementSpan& span,
+                              const StatementError& e, bool transactional) const {
+  const std::string& sql = upgrade ? script.upgrade_sql : script.downgrade_sql;
+  size_t at = span.begin;
+  if (e.position() > 0) at += ByteOffsetOfCharPosition(span.text, e.position());
+  auto [line, column] = LineColumnOfByte(sql, at);
+  std::string hint = "statement: " + FirstLine(span.text);
+  if (!e.detail().empty()) hint += "\ndetail: " + e.detail();
+  if (!e.hint().empty()) hint += "\nserver hint: " + e.hint();
+  if (!transactional) {
+    hint += "\nthis revision is transactional: false, so the statements before this one "
+            "stay applied and the version table was not moved";
+  }
+  return StepFailure(script.ShownSqlPath(upgrade) + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                         ": " + e.Summary(),
+                     hint, script.revision.id, e.sqlstate(), FirstLine(span.text), transactional);
+}
+
+void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactional) {
   // Statement by statement, so a failure names its own statement and line
   // even when the server gives no position.
-  for (const StatementSpan& span : SplitOrThrow(sql, path, script.revision.id)) {
+  for (const StatementSpan& span : ScriptStatements(script, upgrade)) {
     try {
       if (transactional) {
         db_.ExecScript(span.text);
@@ -246,19 +267,7 @@ void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactiona
         db_.ExecStatementAutocommit(span.text);
       }
     } catch (const StatementError& e) {
-      size_t at = span.begin;
-      if (e.position() > 0) at += ByteOffsetOfCharPosition(span.text, e.position());
-      auto [line, column] = LineColumnOfByte(sql, at);
-      std::string hint = "statement: " + FirstLine(span.text);
-      if (!e.detail().empty()) hint += "\ndetail: " + e.detail();
-      if (!e.hint().empty()) hint += "\nserver hint: " + e.hint();
-      if (!transactional) {
-        hint += "\nthis revision is transactional: false, so the statements before this one "
-                "stay applied and the version table was not moved";
-      }
-      throw StepFailure(path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                            e.Summary(),
-                        hint, script.revision.id, e.sqlstate(), FirstLine(span.text), transactional);
+      throw FailureAt(script, upgrade, span, e, transactional);
     }
   }
 }
@@ -314,8 +323,18 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
       std::vector<std::string> after;
       if (round_trip) {
         if (!scoped) after = gates.Fingerprint();
-        for (Finding& f : gates.ProveInverse(where, before, [&] { ExecuteScript(*script, !upgrade, true); },
-                                             fingerprint)) {
+        // The inverse and the fingerprint after it, under a savepoint, in
+        // one round trip.
+        auto inverse_fingerprint = [&] {
+          const std::vector<StatementSpan> spans = ScriptStatements(*script, !upgrade);
+          std::vector<std::string> texts;
+          texts.reserve(spans.size());
+          for (const StatementSpan& span : spans) texts.push_back(span.text);
+          TryResult tried = db_.TryStatements(texts, config_.tenancy.schemas, scoped ? &scope : nullptr);
+          if (tried.failed) throw FailureAt(*script, !upgrade, spans.at(*tried.failed), *tried.error, true);
+          return std::move(tried.fingerprint);
+        };
+        for (Finding& f : gates.ProveInverse(where, before, inverse_fingerprint)) {
           findings.push_back(std::move(f));
         }
       }

@@ -16,8 +16,6 @@
 namespace retort {
 namespace {
 
-constexpr const char kRoundTripSavepoint[] = "retort_round_trip";
-
 std::string Written(const SqlObject& o) { return o.schema.empty() ? o.name : o.schema + "." + o.name; }
 
 /// Does a name as written ("t" or "s.t") designate the table "schema.name"?
@@ -71,10 +69,16 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
   for (const auto& n : named) {
     if (std::find(names.begin(), names.end(), n.first) == names.end()) names.push_back(n.first);
   }
-  std::vector<TableFacts> facts;
-  if (!names.empty()) facts = db_.ReadTableFacts(tenancy.schemas, names, tenancy.tenant_column, tenancy.app_role);
+  // (No names would mean every table to ReadGateFacts.)
+  GateFacts read;
+  if (names.empty()) {
+    read.role = db_.ReadRoleFacts(tenancy.app_role);
+  } else {
+    read = db_.ReadGateFacts(tenancy.schemas, names, tenancy.tenant_column, tenancy.app_role);
+  }
+  const std::vector<TableFacts>& facts = read.tables;
   if (facts.empty() && role_line == 0) return {};
-  const RoleFacts role = db_.ReadRoleFacts(tenancy.app_role);
+  const RoleFacts& role = read.role;
   const int first_line = role_line > 0 ? role_line : named.front().second;
 
   const Script& script = *step.script;
@@ -149,34 +153,23 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
 }
 
 std::vector<Finding> StepGates::ProveInverse(const StepScript& step, const std::vector<std::string>& before,
-                                             const std::function<void()>& run_inverse,
-                                             const std::function<std::vector<std::string>()>& fingerprint) {
+                                             const std::function<std::vector<std::string>()>& inverse_fingerprint) {
   const Script& script = *step.script;
   // The inverse is the file that did not run.
   const std::string inverse_file = script.ShownSqlPath(!step.upgrade);
   const char* inverse_name = step.upgrade ? "downgrade" : "upgrade";
   std::vector<Finding> findings;
   std::vector<std::string> after;
-  db_.Savepoint(kRoundTripSavepoint);
   try {
-    run_inverse();
-    after = fingerprint();
+    after = inverse_fingerprint();
   } catch (const StepFailure& e) {
-    db_.RollbackToSavepoint(kRoundTripSavepoint);
-    db_.ReleaseSavepoint(kRoundTripSavepoint);
     findings.push_back(Finding{"downgrade-not-inverse", Severity::kError, script.revision.id, inverse_file, 0,
                                std::string("the ") + inverse_name + " fails right after the " +
                                    (step.upgrade ? "upgrade" : "downgrade") + ": " + e.what(),
                                "make " + inverse_file + " the exact inverse of the step it undoes",
                                "", "", {}});
     return findings;
-  } catch (...) {
-    db_.RollbackToSavepoint(kRoundTripSavepoint);
-    db_.ReleaseSavepoint(kRoundTripSavepoint);
-    throw;
   }
-  db_.RollbackToSavepoint(kRoundTripSavepoint);
-  db_.ReleaseSavepoint(kRoundTripSavepoint);
   if (after == before) return findings;
 
   std::vector<std::string> missing, extra;  // lines are sorted (SchemaFingerprint)
@@ -209,9 +202,10 @@ std::vector<Finding> StepGates::ProveInverse(const StepScript& step, const std::
 
 std::vector<Finding> StepGates::AuditAllTables() {
   const TenancyConfig& tenancy = config_.tenancy;
-  std::vector<TableFacts> facts = db_.ReadTableFacts(tenancy.schemas, {}, tenancy.tenant_column, tenancy.app_role);
+  const GateFacts read = db_.ReadGateFacts(tenancy.schemas, {}, tenancy.tenant_column, tenancy.app_role);
+  const std::vector<TableFacts>& facts = read.tables;
   if (facts.empty()) return {};
-  std::vector<Finding> findings = CheckCatalog(facts, db_.ReadRoleFacts(tenancy.app_role), tenancy);
+  std::vector<Finding> findings = CheckCatalog(facts, read.role, tenancy);
   ApplyWaivers(findings, config_.waivers);
   return findings;
 }

@@ -65,6 +65,12 @@ struct RoleFacts {
   std::vector<std::string> member_of;
 };
 
+/// What a step's catalog gates read: the tables' facts and the app role's.
+struct GateFacts {
+  std::vector<TableFacts> tables;
+  RoleFacts role;
+};
+
 /// Objects a scoped fingerprint (Database::SchemaFingerprintOf) covers.
 /// Names are exact (as PostgreSQL stores them); an empty schema matches the
 /// name in any of the managed schemas.

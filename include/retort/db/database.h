@@ -1,6 +1,8 @@
 #pragma once
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,44 @@ struct HistoryRow {
   std::string started_at;   ///< UTC, "2026-11-26T08:00:00.123Z"
   std::int64_t duration_ms = 0;
   std::string retort_version;
+};
+
+/// One statement of a batched isolation probe (Database::RunProbeBatch),
+/// run with the tenant context set to `context` first.
+struct ProbeAction {
+  enum class Kind {
+    kExec,            ///< `sql` with $1 bound to tenant_id (ExecWithTenant)
+    kVisibleTenants,  ///< VisibleTenants(table, tenant_column)
+    kMoveTenantRows,  ///< MoveTenantRows(table, tenant_column, tenant_id, to_tenant)
+  };
+  Kind kind = Kind::kExec;
+  std::string context;
+  std::string sql;
+  std::string tenant_id;
+  std::string table, tenant_column, to_tenant;
+};
+
+/// What one probe action gave.
+struct ProbeActionResult {
+  bool ok = false;
+  std::string error;                 ///< StatementError::Summary() when !ok
+  std::vector<std::string> tenants;  ///< kVisibleTenants: sorted, NULL as ""
+  long long affected = 0;            ///< kMoveTenantRows: rows updated
+};
+
+/// What a batched probe gave: whether every seed (and the role switch) took,
+/// and, when they did, one result per case.
+struct ProbeBatchResult {
+  bool setup_ok = false;
+  std::vector<ProbeActionResult> cases;
+};
+
+/// What Database::TryStatements gave: the statement that failed and its
+/// error, or the fingerprint after all of them.
+struct TryResult {
+  std::optional<size_t> failed;
+  std::optional<StatementError> error;
+  std::vector<std::string> fingerprint;
 };
 
 /// The database seam: everything retort asks of a PostgreSQL server, one
@@ -189,6 +229,15 @@ class Database {
       const std::vector<std::string>& schemas,
       const FingerprintScope& scope) = 0;
 
+  /// The round trip's trial, in one round trip (libpq pipeline), inside
+  /// the step: SAVEPOINT; `statements` in order (each one statement); the
+  /// fingerprint of `schemas` (SchemaFingerprintOf `*scope`, or
+  /// SchemaFingerprint when scope is null); ROLLBACK TO the savepoint, so
+  /// the step is left exactly as it was. A statement's error is returned
+  /// (with its index), not thrown.
+  virtual TryResult TryStatements(const std::vector<std::string>& statements,
+                                  const std::vector<std::string>& schemas, const FingerprintScope* scope) = 0;
+
   // --- catalog facts for the RLS gates (SPEC §6) ----------------------------
 
   /// Facts for the named tables ("schema.table", split at the first '.';
@@ -197,7 +246,8 @@ class Database {
   /// `schemas` except retort's own version and history tables. Names that
   /// are missing or not tables are left out; each table appears once; the
   /// result is sorted by schema, then name. A fixed handful of queries
-  /// whatever the number of tables, each filtered to the requested ones.
+  /// whatever the number of tables, each filtered to the requested ones, sent
+  /// in one pipeline (one round trip).
   /// Works inside a step (sees its uncommitted DDL) or outside one.
   virtual std::vector<TableFacts> ReadTableFacts(
       const std::vector<std::string>& schemas,
@@ -205,6 +255,11 @@ class Database {
       const std::string& tenant_column, const std::string& app_role) = 0;
   /// The role's attributes and memberships; exists=false when there is none.
   virtual RoleFacts ReadRoleFacts(const std::string& role) = 0;
+  /// ReadTableFacts and ReadRoleFacts(app_role) together, in one round trip.
+  virtual GateFacts ReadGateFacts(const std::vector<std::string>& schemas,
+                                  const std::vector<std::string>& tables,
+                                  const std::string& tenant_column,
+                                  const std::string& app_role) = 0;
   /// Resolves a relation name the way the server would: an unqualified
   /// name along the search_path ("users" -> "public.users"), a qualified
   /// one ("app.users") as is if it exists. "" when there is none. Names
@@ -264,6 +319,17 @@ class Database {
   /// ExecWithTenant with the tenant context set to `context` first.
   virtual void ExecWithTenantIn(const std::string& setting, const std::string& context, const std::string& sql,
                                 const std::string& tenant_id) = 0;
+
+  /// The whole probe in one round trip (libpq pipeline), inside the step:
+  /// under a savepoint, the `seeds` in order as the current role (kept for
+  /// the cases), then SET LOCAL ROLE `role`, then each case under its own
+  /// savepoint that is rolled back after it (no case sees another's
+  /// writes), then the first savepoint is rolled back: no row, role or
+  /// setting of the probe survives. When a seed or the role switch fails,
+  /// setup_ok is false and no case result is given (the caller finds out
+  /// which, one by one).
+  virtual ProbeBatchResult RunProbeBatch(const std::string& setting, const std::vector<ProbeAction>& seeds,
+                                         const std::string& role, const std::vector<ProbeAction>& cases) = 0;
 
   // --- destructive pre-flight counts (SPEC §6) ------------------------------
   // Read-only plain queries: usable inside a step (they see its changes) or

@@ -14,6 +14,8 @@ namespace pg_detail {
 class Connection;
 class NoticeCollector;
 class Rows;
+struct PipelineStatement;
+struct PipelineOutcome;
 }  // namespace pg_detail
 
 /// Database on a live PostgreSQL server through libpqxx 6.4. Every SQL text
@@ -73,6 +75,8 @@ class PgDatabase final : public Database {
 
   std::vector<std::string> SchemaFingerprint(
       const std::vector<std::string>& schemas) override;
+  TryResult TryStatements(const std::vector<std::string>& statements, const std::vector<std::string>& schemas,
+                          const FingerprintScope* scope) override;
   std::vector<std::string> SchemaFingerprintOf(
       const std::vector<std::string>& schemas,
       const FingerprintScope& scope) override;
@@ -81,6 +85,10 @@ class PgDatabase final : public Database {
       const std::vector<std::string>& tables,
       const std::string& tenant_column, const std::string& app_role) override;
   RoleFacts ReadRoleFacts(const std::string& role) override;
+  GateFacts ReadGateFacts(const std::vector<std::string>& schemas,
+                          const std::vector<std::string>& tables,
+                          const std::string& tenant_column,
+                          const std::string& app_role) override;
   std::string ResolveTable(const std::string& name) override;
 
   void ExecWithTenant(const std::string& sql,
@@ -104,6 +112,8 @@ class PgDatabase final : public Database {
                              const std::string& to_tenant) override;
   void ExecWithTenantIn(const std::string& setting, const std::string& context, const std::string& sql,
                         const std::string& tenant_id) override;
+  ProbeBatchResult RunProbeBatch(const std::string& setting, const std::vector<ProbeAction>& seeds,
+                                 const std::string& role, const std::vector<ProbeAction>& cases) override;
 
   long long CountRows(const std::string& table) override;
   long long CountNonNull(const std::string& table,
@@ -139,12 +149,16 @@ class PgDatabase final : public Database {
   /// executed afterwards. Prepared statements outlive transactions; should
   /// one have vanished (DEALLOCATE in a script) the error is StatementError
   /// 26000 and the name is forgotten, so the next call prepares it again.
-  /// Sends every statement ($n parameters bound) in one pipeline and
-  /// returns the results in order; throws the first statement's error (the
-  /// ones after it are skipped by the server). Error(kUnreachable) when the
-  /// connection is lost.
-  std::vector<pg_detail::Rows> Pipeline(
-      const std::vector<std::pair<std::string, std::vector<std::string>>>& statements);
+  /// Sends every statement in one pipeline (one round trip; a Sync after
+  /// each segment) and returns what became of each, in order. Throws only
+  /// Error(kUnreachable) when the connection is lost (and StatementError if
+  /// preparing a statement fails).
+  std::vector<pg_detail::PipelineOutcome> RunPipeline(
+      const std::vector<pg_detail::PipelineStatement>& statements);
+  /// RunPipeline that returns the rows of every statement in order and
+  /// throws the first statement's error (the ones after it are skipped by
+  /// the server).
+  std::vector<pg_detail::Rows> Pipeline(const std::vector<pg_detail::PipelineStatement>& statements);
   /// A probe case: SAVEPOINT, set_config, `sql`, RELEASE in one pipeline;
   /// on an error, ROLLBACK TO the savepoint and rethrow. Returns the
   /// statement's result.
@@ -153,15 +167,33 @@ class PgDatabase final : public Database {
   pg_detail::Rows QueryPrepared(const std::string& name,
                                 const std::string& sql,
                                 const std::vector<std::string>& params);
-  /// The fingerprint query, `head` followed by the shared body (prepared as
-  /// `name`), bound to the schemas ($1) and `params` ($2...), under
-  /// SchemaFingerprint's transaction rules and session settings plus
-  /// `settings` ("; SET LOCAL ..." for the planner), in three round trips.
-  /// Sorted lines.
-  std::vector<std::string> RunFingerprint(
-      const char* name, const std::string& head,
-      const std::vector<std::string>& schemas,
-      const std::vector<std::string>& params, const char* settings);
+  /// A fingerprint query: `head` followed by the shared body, prepared as
+  /// `name`, its parameters after the schemas ($2...), and `settings`
+  /// (", pg_catalog.set_config(...)" for the planner).
+  struct FingerprintQuery {
+    const char* name;
+    const char* head;
+    std::vector<std::string> params;
+    const char* settings;
+  };
+  static FingerprintQuery FullFingerprintQuery();
+  static FingerprintQuery ScopedFingerprintQuery(const FingerprintScope& scope);
+  /// The statements that read a fingerprint inside an open transaction or
+  /// savepoint, under SchemaFingerprint's session settings (set locally:
+  /// the caller rolls them back); the last one's rows are the lines.
+  std::vector<pg_detail::PipelineStatement> FingerprintRead(const std::vector<std::string>& schemas,
+                                                            const FingerprintQuery& query);
+  /// Sorted one-line definitions of a fingerprint read's rows.
+  static std::vector<std::string> FingerprintLines(const pg_detail::Rows& rows);
+  /// A fingerprint under SchemaFingerprint's transaction rules, in one
+  /// round trip.
+  std::vector<std::string> RunFingerprint(const std::vector<std::string>& schemas, const FingerprintQuery& query);
+  /// The table facts (and the role's, when with_role) in one pipeline.
+  GateFacts ReadFacts(const std::vector<std::string>& schemas,
+                      const std::vector<std::string>& tables,
+                      const std::string& tenant_column,
+                      const std::string& app_role, bool with_role);
+  static RoleFacts RoleFactsOf(const std::string& role, const pg_detail::Rows& r);
   /// {oid,...} of retort's own tables that exist (version, history), as
   /// resolved with the session's search_path.
   std::string OwnTableOids();

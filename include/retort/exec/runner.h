@@ -141,6 +141,13 @@ class Runner {
 
  private:
   void ExecuteScript(const Script& script, bool upgrade, bool transactional);
+  /// The statements of one of a script's files (ProjectError when a
+  /// downgrade has no file, a step failure at a syntax error).
+  std::vector<StatementSpan> ScriptStatements(const Script& script, bool upgrade) const;
+  /// The step failure of a statement the server rejected, at its
+  /// file:line:column.
+  StepFailure FailureAt(const Script& script, bool upgrade, const StatementSpan& span, const StatementError& e,
+                        bool transactional) const;
   const Script& ScriptOf(const std::string& revision) const;
   Script& LoadedScript(const std::string& revision);
 

@@ -32,14 +32,14 @@ class StepGates {
   /// Waivers applied; warnings included.
   std::vector<Finding> CheckTouchedTables(const StepScript& step);
 
-  /// The round trip: under a savepoint, `run_inverse` runs the other script;
-  /// `fingerprint` (the whole managed schema, or the step's scope) must then
-  /// equal `before` (taken the same way before the step),
-  /// else downgrade-not-inverse with the differing lines. Always rolls back
-  /// to the savepoint. A failing inverse is a finding too.
+  /// The round trip: `inverse_fingerprint` runs the other script under a
+  /// savepoint and gives the fingerprint after it (the whole managed
+  /// schema, or the step's scope), leaving the step as it was; that must
+  /// equal `before` (taken the same way before the step), else
+  /// downgrade-not-inverse with the differing lines. A failing inverse (a
+  /// StepFailure) is a finding too.
   std::vector<Finding> ProveInverse(const StepScript& step, const std::vector<std::string>& before,
-                                    const std::function<void()>& run_inverse,
-                                    const std::function<std::vector<std::string>()>& fingerprint);
+                                    const std::function<std::vector<std::string>()>& inverse_fingerprint);
 
   /// The fingerprint of the managed schemas (tenancy.schemas).
   std::vector<std::string> Fingerprint();
