@@ -327,6 +327,14 @@ std::vector<pg_detail::PipelineOutcome> PgDatabase::RunPipeline(
                       OneLine(c != nullptr ? PQerrorMessage(c) : "not connected")));
   };
   if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) throw lost();
+  if (prepared_stale_) {
+    // Callers retry after the transaction is usable again (rolled back to
+    // their savepoint), so this read cannot fail for that reason.
+    prepared_stale_ = false;
+    const pg_detail::Rows left = Query("SELECT name FROM pg_catalog.pg_prepared_statements");
+    prepared_.clear();
+    for (int i = 0; i < left.size(); ++i) prepared_.push_back(left.Text(i, 0));
+  }
   // Statements to prepare are prepared first, each once per connection
   // (parameter types come from the casts in their text).
   for (const pg_detail::PipelineStatement& s : statements) {
@@ -380,12 +388,9 @@ std::vector<pg_detail::PipelineOutcome> PgDatabase::RunPipeline(
         out[i].rows.emplace(std::move(r));
       } else if (status != PGRES_PIPELINE_ABORTED) {
         out[i].error = pg_detail::ErrorFromResult(r.get(), password_);
-        if (out[i].error->sqlstate() == "26000" && !statements[i].prepared_as.empty()) {
-          // invalid_sql_statement_name: a script ran DEALLOCATE; prepare
-          // it again next time.
-          auto it = std::find(prepared_.begin(), prepared_.end(), statements[i].prepared_as);
-          if (it != prepared_.end()) prepared_.erase(it);
-        }
+        // invalid_sql_statement_name: a script ran DEALLOCATE (perhaps ALL):
+        // find out which are left before the next pipeline prepares any.
+        if (out[i].error->sqlstate() == "26000" && !statements[i].prepared_as.empty()) prepared_stale_ = true;
       }
       // Each statement's results end with a null.
       while (PGresult* extra = PQgetResult(c)) PQclear(extra);
@@ -426,50 +431,6 @@ pg_detail::Rows PgDatabase::ProbeCase(const std::string& setting, const std::str
   } catch (const StatementError&) {
     Raw("ROLLBACK TO SAVEPOINT retort_probe_case; RELEASE SAVEPOINT retort_probe_case");
     throw;
-  }
-}
-
-pg_detail::Rows PgDatabase::QueryPrepared(
-    const std::string& name, const std::string& sql,
-    const std::vector<std::string>& params) {
-  FlushHistory();
-  PGconn* c = conn_->raw();
-  auto lost = [&] {
-    return Error(ExitCode::kUnreachable,
-                 Mask("lost the connection to " + target_ + ": " +
-                      OneLine(c != nullptr ? PQerrorMessage(c)
-                                           : "not connected")));
-  };
-  if (c == nullptr || PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
-    throw lost();
-  }
-  if (std::find(prepared_.begin(), prepared_.end(), name) == prepared_.end()) {
-    // Parameter types come from the casts in the text ($1::text[]).
-    ResultPtr p(PQprepare(c, name.c_str(), sql.c_str(), 0, nullptr));
-    if (PQstatus(c) != CONNECTION_OK || !p) throw lost();
-    if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) {
-      throw pg_detail::ErrorFromResult(p.get(), password_);
-    }
-    prepared_.push_back(name);
-  }
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const std::string& v : params) values.push_back(v.c_str());
-  ResultPtr r(PQexecPrepared(c, name.c_str(), static_cast<int>(values.size()),
-                             values.data(), nullptr, nullptr, 0));
-  if (PQstatus(c) != CONNECTION_OK || !r) throw lost();
-  switch (PQresultStatus(r.get())) {
-    case PGRES_TUPLES_OK:
-    case PGRES_COMMAND_OK:
-      return pg_detail::Rows(std::move(r));
-    default: {
-      StatementError e = pg_detail::ErrorFromResult(r.get(), password_);
-      // invalid_sql_statement_name: a script ran DEALLOCATE.
-      if (e.sqlstate() == "26000") {
-        prepared_.erase(std::find(prepared_.begin(), prepared_.end(), name));
-      }
-      throw e;
-    }
   }
 }
 

@@ -193,15 +193,6 @@ void PgDatabase::ExecWithTenantIn(const std::string& setting, const std::string&
             sql.find("$1") == std::string::npos ? std::vector<std::string>{} : std::vector<std::string>{tenant_id});
 }
 
-std::string PgDatabase::NewUuid() {
-  // gen_random_uuid() is built in from PostgreSQL 13 (pgcrypto before).
-  Rows r = Query(ServerVersionNum() >= 130000
-                     ? "SELECT pg_catalog.gen_random_uuid()::text"
-                     : "SELECT pg_catalog.md5(pg_catalog.random()::text || "
-                       "pg_catalog.clock_timestamp()::text)::uuid::text");
-  return r.Text(0, 0);
-}
-
 long long PgDatabase::CountRows(const std::string& table) {
   return Query("SELECT count(*) FROM " + QuoteQualified(table)).Int(0, 0);
 }

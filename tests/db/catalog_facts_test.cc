@@ -263,6 +263,39 @@ TEST_F(CatalogFactsTest, AppRoleThatIsSuperuserBypassesRlsOrOwnsATable) {
                   "; ALTER TABLE loose OWNER TO CURRENT_USER");
 }
 
+TEST_F(CatalogFactsTest, GateFactsAreTableAndRoleFactsInOneReadThatSurvivesDeallocate) {
+  auto same = [](const std::vector<TableFacts>& x, const std::vector<TableFacts>& y) {
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_EQ(x[i].schema + "." + x[i].name, y[i].schema + "." + y[i].name);
+      EXPECT_EQ(x[i].policies.size(), y[i].policies.size());
+      EXPECT_EQ(x[i].indexes.size(), y[i].indexes.size());
+      EXPECT_EQ(x[i].foreign_keys.size(), y[i].foreign_keys.size());
+      EXPECT_EQ(x[i].app_role_privileges, y[i].app_role_privileges);
+    }
+  };
+  GateFacts g = db_->ReadGateFacts({"public"}, {"docs", "loose"}, "tenant_id", app_.name());
+  same(g.tables, Facts({"docs", "loose"}));
+  ASSERT_EQ(2u, g.tables.size());
+  EXPECT_EQ(2u, g.tables[0].policies.size());
+  EXPECT_TRUE(g.role.exists);
+  EXPECT_EQ(g.role.name, app_.name());
+  // Every table of the schemas when no name is given.
+  same(db_->ReadGateFacts({"public", "other"}, {}, "tenant_id", app_.name()).tables,
+       db_->ReadTableFacts({"public", "other"}, {}, "tenant_id", app_.name()));
+  // A script that drops every prepared statement inside a step: the facts
+  // are prepared again and the step is not harmed.
+  db_->BeginStep(0, 0);
+  db_->ExecScript("CREATE TABLE in_step (tenant_id uuid NOT NULL); DEALLOCATE ALL");
+  g = db_->ReadGateFacts({"public"}, {"in_step", "docs"}, "tenant_id", app_.name());
+  ASSERT_EQ(2u, g.tables.size());
+  EXPECT_EQ("in_step", g.tables[1].name);
+  db_->ExecScript("DEALLOCATE ALL");
+  EXPECT_FALSE(db_->SchemaFingerprintOf({"public"}, FingerprintScope{{{"", "in_step"}}, {}}).empty());
+  db_->CommitStep();
+  EXPECT_EQ("public.in_step", db_->ResolveTable("in_step")) << "the step committed";
+}
+
 TEST_F(CatalogFactsTest, ResolvesNamesAlongTheSearchPath) {
   EXPECT_EQ("public.docs", db_->ResolveTable("docs"));
   EXPECT_EQ("other.docs", db_->ResolveTable("other.docs"));

@@ -454,6 +454,43 @@ TEST_F(FingerprintTest, StepStateAndSearchPathAreLeftAlone) {
   EXPECT_EQ(Lines{}, db_->SchemaFingerprint({"nope"}));
 }
 
+TEST_F(FingerprintTest, TryStatementsGivesTheFingerprintAfterThemAndLeavesTheStepAlone) {
+  db_->ExecScript("CREATE TABLE kept (a int)");
+  const FingerprintScope scope{{{"", "kept"}, {"", "made"}}, {}};
+  const Lines base = db_->SchemaFingerprintOf({"public"}, scope);
+  db_->BeginStep(0, 0);
+  db_->ExecScript("CREATE TABLE made (b int); ALTER TABLE kept ADD COLUMN c text");
+  const Lines upgraded = db_->SchemaFingerprintOf({"public"}, scope);
+  // The inverse: the fingerprint after it is the one before the upgrade.
+  TryResult r = db_->TryStatements({"DROP TABLE made", "ALTER TABLE kept DROP COLUMN c"}, {"public"}, &scope);
+  EXPECT_FALSE(r.failed.has_value());
+  EXPECT_EQ(base, r.fingerprint);
+  EXPECT_EQ(upgraded, db_->SchemaFingerprintOf({"public"}, scope)) << "rolled back";
+  // The whole schema when there is no scope.
+  r = db_->TryStatements({"DROP TABLE made"}, {"public"}, nullptr);
+  Lines without_made;
+  for (const std::string& l : db_->SchemaFingerprint({"public"})) {
+    if (l.find("public.made") == std::string::npos) without_made.push_back(l);
+  }
+  EXPECT_EQ(without_made, r.fingerprint);
+  // A failing statement: its index and error; the ones before it undone too.
+  r = db_->TryStatements({"DROP TABLE made", "ALTER TABLE kept DROP COLUMN nope", "DROP TABLE kept"}, {"public"},
+                         &scope);
+  ASSERT_TRUE(r.failed.has_value());
+  EXPECT_EQ(1u, *r.failed);
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_EQ("42703", r.error->sqlstate());
+  EXPECT_TRUE(r.fingerprint.empty());
+  EXPECT_EQ(upgraded, db_->SchemaFingerprintOf({"public"}, scope));
+  // Settings the fingerprint makes do not outlive it.
+  db_->ExecScript("SET LOCAL search_path = public");
+  r = db_->TryStatements({}, {"public"}, &scope);
+  EXPECT_EQ(upgraded, r.fingerprint);
+  db_->ExecScript("CREATE TABLE after_try (d int)");  // resolved along public, not pg_catalog
+  db_->CommitStep();
+  EXPECT_EQ("public.after_try", db_->ResolveTable("after_try"));
+}
+
 TEST_F(FingerprintTest, WorksOnAFailedStepOnlyAfterRollback) {
   db_->BeginStep(0, 0);
   EXPECT_THROW(db_->ExecScript("SELECT 1/0"), StatementError);

@@ -124,6 +124,74 @@ TEST_F(GatesDbTest, ProbeReportsAnAppRoleItCannotBecome) {
   ASSERT_EQ(Ids(f), std::vector<std::string>{"isolation-app-role-missing"});
 }
 
+TEST_F(GatesDbTest, ProbeBatchGivesEachCaseItsOwnResultInOneRoundTrip) {
+  Policy("USING (tenant_id = current_setting('app.current_tenant_id', true)::uuid) "
+         "WITH CHECK (tenant_id = current_setting('app.current_tenant_id', true)::uuid)");
+  const std::string a = "aaaaaaaa-0000-4000-8000-000000000001";
+  const std::string b = "bbbbbbbb-0000-4000-8000-000000000002";
+  const std::string setting = "app.current_tenant_id";
+  auto exec = [&](const std::string& context, const std::string& sql, const std::string& tenant) {
+    ProbeAction x;
+    x.context = context;
+    x.sql = sql;
+    x.tenant_id = tenant;
+    return x;
+  };
+  auto visible = [&](const std::string& context) {
+    ProbeAction x;
+    x.kind = ProbeAction::Kind::kVisibleTenants;
+    x.context = context;
+    x.table = "public.docs";
+    x.tenant_column = "tenant_id";
+    return x;
+  };
+  const char* tenant = "INSERT INTO tenants (id, name) VALUES ($1, 'probe')";
+  const char* doc = "INSERT INTO docs (tenant_id, body) VALUES ($1, 'probe')";
+  std::vector<ProbeAction> seeds = {exec(a, tenant, a), exec(b, tenant, b), exec(a, doc, a), exec(b, doc, b)};
+  ProbeAction move;
+  move.kind = ProbeAction::Kind::kMoveTenantRows;
+  move.context = a;
+  move.table = "public.docs";
+  move.tenant_column = "tenant_id";
+  move.tenant_id = a;
+  move.to_tenant = a;  // A's rows to A: allowed, and rolled back after the case
+  std::vector<ProbeAction> cases = {visible(a), visible(b), exec(a, doc, b), move, visible(a)};
+
+  db_->BeginStep(0, 0);
+  ProbeBatchResult r = db_->RunProbeBatch(setting, seeds, app_.name(), cases);
+  ASSERT_TRUE(r.setup_ok);
+  ASSERT_EQ(r.cases.size(), 5u);
+  EXPECT_TRUE(r.cases[0].ok);
+  EXPECT_EQ(r.cases[0].tenants, std::vector<std::string>{a});
+  EXPECT_EQ(r.cases[1].tenants, std::vector<std::string>{b});
+  EXPECT_FALSE(r.cases[2].ok) << "WITH CHECK refuses B's row in context A";
+  EXPECT_NE(r.cases[2].error.find("42501"), std::string::npos) << r.cases[2].error;
+  EXPECT_TRUE(r.cases[3].ok) << r.cases[3].error;
+  EXPECT_EQ(r.cases[3].affected, 1);
+  EXPECT_EQ(r.cases[4].tenants, std::vector<std::string>{a}) << "a failed case leaves the next one usable";
+  // Nothing of the probe is left, and the step goes on as the migration role.
+  EXPECT_EQ(db_->CountRows("tenants"), 1);
+  EXPECT_EQ(db_->CountRows("docs"), 0);
+  EXPECT_NE(db_->CurrentUser(), app_.name());
+  EXPECT_THROW(db_->ReleaseSavepoint("retort_isolation_probe"), StatementError);
+  db_->RollbackStep();
+
+  // A failing seed: no case result, nothing left, the step still usable.
+  db_->BeginStep(0, 0);
+  seeds.push_back(exec(a, "INSERT INTO docs (tenant_id, nope) VALUES ($1, 1)", a));
+  r = db_->RunProbeBatch(setting, seeds, app_.name(), cases);
+  EXPECT_FALSE(r.setup_ok);
+  EXPECT_TRUE(r.cases.empty());
+  EXPECT_EQ(db_->CountRows("tenants"), 1);
+  EXPECT_EQ(db_->CountRows("docs"), 0);
+  seeds.pop_back();
+  // An app role that does not exist fails the set-up the same way.
+  r = db_->RunProbeBatch(setting, seeds, "retort_no_such_role", cases);
+  EXPECT_FALSE(r.setup_ok);
+  EXPECT_EQ(db_->CountRows("tenants"), 1);
+  db_->CommitStep();
+}
+
 TEST_F(GatesDbTest, PreflightCountsLiveRowsOfEachTarget) {
   db_->ExecScript(
       "INSERT INTO docs (tenant_id, body) SELECT '11111111-1111-1111-1111-111111111111', "

@@ -268,7 +268,7 @@ class Database {
 
   // --- isolation probe primitives (SPEC §6) ---------------------------------
   // All inside the current step transaction (std::logic_error otherwise but
-  // for VisibleTenants and NewUuid); the caller wraps them in
+  // for VisibleTenants); the caller wraps them in
   // Savepoint / RollbackToSavepoint. Table names as for ReadTableFacts
   // ("schema.table" or resolved along the search_path); column names exact.
 
@@ -300,8 +300,6 @@ class Database {
                                    const std::string& tenant_column,
                                    const std::string& from_tenant,
                                    const std::string& to_tenant) = 0;
-  /// A fresh random UUID from the server (gen_random_uuid()::text).
-  virtual std::string NewUuid() = 0;
 
   // One probe case each, in one round trip (libpq pipeline): SAVEPOINT;
   // set_config(setting, context, true) with both bound; the statement;

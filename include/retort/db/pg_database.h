@@ -103,7 +103,6 @@ class PgDatabase final : public Database {
                            const std::string& tenant_column,
                            const std::string& from_tenant,
                            const std::string& to_tenant) override;
-  std::string NewUuid() override;
   std::vector<std::string> VisibleTenantsIn(const std::string& setting, const std::string& context,
                                             const std::string& table,
                                             const std::string& tenant_column) override;
@@ -144,11 +143,6 @@ class PgDatabase final : public Database {
   /// Error(kUnreachable) when the connection is gone.
   pg_detail::Rows Query(const std::string& sql,
                         const std::vector<std::string>& params = {});
-  /// Query through a named prepared statement: `sql` is parsed (PQprepare)
-  /// the first time `name` is used on this connection, and only bound and
-  /// executed afterwards. Prepared statements outlive transactions; should
-  /// one have vanished (DEALLOCATE in a script) the error is StatementError
-  /// 26000 and the name is forgotten, so the next call prepares it again.
   /// Sends every statement in one pipeline (one round trip; a Sync after
   /// each segment) and returns what became of each, in order. Throws only
   /// Error(kUnreachable) when the connection is lost (and StatementError if
@@ -164,9 +158,6 @@ class PgDatabase final : public Database {
   /// statement's result.
   pg_detail::Rows ProbeCase(const std::string& setting, const std::string& context, const std::string& sql,
                             const std::vector<std::string>& params);
-  pg_detail::Rows QueryPrepared(const std::string& name,
-                                const std::string& sql,
-                                const std::vector<std::string>& params);
   /// A fingerprint query: `head` followed by the shared body, prepared as
   /// `name`, its parameters after the schemas ($2...), and `settings`
   /// (", pg_catalog.set_config(...)" for the planner).
@@ -229,8 +220,11 @@ class PgDatabase final : public Database {
   std::int64_t lock_key_ = 0;
   std::string lock_schema_;
   int server_version_num_ = 0;
-  /// Names of the statements prepared on this connection (QueryPrepared).
+  /// Names of the statements prepared on this connection (RunPipeline).
   std::vector<std::string> prepared_;
+  /// A pipelined prepared statement was found missing (DEALLOCATE): the
+  /// next RunPipeline reads which ones still exist first.
+  bool prepared_stale_ = false;
   /// The role before the step's first SetLocalRole ("none": the session's).
   std::optional<std::string> role_before_probe_;
   void RequireStep(const char* what) const;
