@@ -324,8 +324,27 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
       if (round_trip) {
         if (!scoped) after = gates.Fingerprint();
         // The inverse and the fingerprint after it, under a savepoint, in
-        // one round trip.
+        // one round trip; statement by statement when the inverse holds a
+        // COPY, which libpq cannot pipeline.
+        bool copies = false;
+        for (const AnalyzedStatement& s : Statements(step.revision, !upgrade)) {
+          copies = copies || s.node_type == "CopyStmt";
+        }
         auto inverse_fingerprint = [&] {
+          if (copies) {
+            db_.Savepoint("retort_round_trip");
+            try {
+              ExecuteScript(*script, !upgrade, true);
+              std::vector<std::string> lines = fingerprint();
+              db_.RollbackToSavepoint("retort_round_trip");
+              db_.ReleaseSavepoint("retort_round_trip");
+              return lines;
+            } catch (...) {
+              db_.RollbackToSavepoint("retort_round_trip");
+              db_.ReleaseSavepoint("retort_round_trip");
+              throw;
+            }
+          }
           const std::vector<StatementSpan> spans = ScriptStatements(*script, !upgrade);
           std::vector<std::string> texts;
           texts.reserve(spans.size());

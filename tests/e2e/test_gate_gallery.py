@@ -590,6 +590,18 @@ class GalleryControlTest(GalleryCase):
         self.assertEqual(proc.confirm, "public.items=0")
         self.assert_rows(BASE_ROWS)
 
+    def test_inverse_with_a_copy_is_proved_without_the_pipeline(self):
+        # libpq cannot pipeline a COPY: such an inverse runs statement by
+        # statement under the round trip's savepoint, and still proves.
+        down = "COPY (SELECT 1) TO STDOUT;\n" + ITEMS_DOWN
+        self.apply_base([{"id": CASE_REV, "down": BASE_HEAD, "upgrade": items().replace("{role}", self.role),
+                          "downgrade": down, "isolation": ITEMS_FIXTURE}])
+        doc = self.retort_json("upgrade", "head", expect=0)
+        [step] = doc["steps"]
+        self.assertTrue(step["inverse_proved"], step)
+        self.assertTrue(self.exists("public.items"))
+        self.assert_rows(dict(BASE_ROWS, items=0))
+
     def test_unique_without_tenant_is_a_warning(self):
         up = items(extra="CREATE UNIQUE INDEX items_name_key ON items (name);").replace("{role}", self.role)
         # Each probe tenant's row needs a name of its own here.

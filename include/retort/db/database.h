@@ -234,7 +234,7 @@ class Database {
   /// fingerprint of `schemas` (SchemaFingerprintOf `*scope`, or
   /// SchemaFingerprint when scope is null); ROLLBACK TO the savepoint, so
   /// the step is left exactly as it was. A statement's error is returned
-  /// (with its index), not thrown.
+  /// (with its index), not thrown. No COPY (libpq cannot pipeline one).
   virtual TryResult TryStatements(const std::vector<std::string>& statements,
                                   const std::vector<std::string>& schemas, const FingerprintScope* scope) = 0;
 
