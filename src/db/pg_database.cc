@@ -238,10 +238,12 @@ std::string PgDatabase::Raw(const std::string& sql) {
 }
 
 void PgDatabase::FlushHistory() {
-  if (pending_history_.empty()) return;
   std::string sql;
-  sql.swap(pending_history_);
-  Send(sql);
+  for (const std::string& s : pending_begin_) sql += s + ";\n";
+  pending_begin_.clear();
+  sql += pending_history_;
+  pending_history_.clear();
+  if (!sql.empty()) Send(sql);
 }
 
 std::string PgDatabase::Send(const std::string& sql) {
@@ -318,6 +320,25 @@ pg_detail::Rows PgDatabase::Query(const std::string& sql,
 }
 
 std::vector<pg_detail::PipelineOutcome> PgDatabase::RunPipeline(
+    const std::vector<pg_detail::PipelineStatement>& batch) {
+  // A step's BEGIN not sent yet goes at the head of the pipeline: the same
+  // round trip.
+  std::vector<pg_detail::PipelineStatement> statements;
+  const size_t begin = pending_begin_.size();
+  if (begin > 0) {
+    for (const std::string& s : pending_begin_) statements.emplace_back(s);
+    pending_begin_.clear();
+    statements.insert(statements.end(), batch.begin(), batch.end());
+  }
+  std::vector<pg_detail::PipelineOutcome> out = RunPipelineNow(begin > 0 ? statements : batch);
+  for (size_t i = 0; i < begin; ++i) {
+    if (out[i].error) throw *out[i].error;  // the step could not begin
+  }
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(begin));
+  return out;
+}
+
+std::vector<pg_detail::PipelineOutcome> PgDatabase::RunPipelineNow(
     const std::vector<pg_detail::PipelineStatement>& statements) {
   FlushHistory();
   PGconn* c = conn_->raw();
@@ -501,7 +522,7 @@ std::vector<std::string> PgDatabase::ReadHeads() {
   const std::string select = "SELECT version_num FROM " + Qualified(version_table_);
   std::vector<std::string> heads;
   PGconn* c = conn_->raw();
-  if (version_seen_ && !in_step_ && pending_history_.empty() && c != nullptr &&
+  if (version_seen_ && !in_step_ && pending_history_.empty() && pending_begin_.empty() && c != nullptr &&
       PQtransactionStatus(c) == PQTRANS_IDLE) {
     // The table was seen in this session and retort never drops it: read it
     // without the to_regclass() look-up first (one round trip, not two).
@@ -841,12 +862,12 @@ void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
   in_step_ = true;
   role_before_probe_.reset();
   try {
-    // One simple-protocol query, one round trip. Should anything fail after
-    // BEGIN, RollbackStep sees the open transaction and ends it.
-    Raw("BEGIN; SET LOCAL lock_timeout = " +
-        std::to_string(std::max(0L, lock_timeout_ms)) +
-        "; SET LOCAL statement_timeout = " +
-        std::to_string(std::max(0L, statement_timeout_ms)));
+    // Not sent yet: it goes with the step's first query (as the head of a
+    // simple query, or of a pipeline), which saves a round trip. Should
+    // anything fail after BEGIN, RollbackStep sees the open transaction and
+    // ends it.
+    pending_begin_ = {"BEGIN", "SET LOCAL lock_timeout = " + std::to_string(std::max(0L, lock_timeout_ms)),
+                      "SET LOCAL statement_timeout = " + std::to_string(std::max(0L, statement_timeout_ms))};
   } catch (...) {
     RollbackStep();
     throw;
@@ -886,7 +907,10 @@ void PgDatabase::CommitStep() {
   // one round trip. In a transaction that has already failed they are
   // dropped, so that COMMIT reports the failure as before.
   std::string sql;
-  sql.swap(pending_history_);
+  for (const std::string& s : pending_begin_) sql += s + ";\n";  // a step that sent nothing
+  pending_begin_.clear();
+  sql += pending_history_;
+  pending_history_.clear();
   PGconn* c = conn_->raw();
   if (c != nullptr && PQtransactionStatus(c) == PQTRANS_INERROR) sql.clear();
   const bool with_history = !sql.empty();
@@ -908,6 +932,7 @@ void PgDatabase::CommitStep() {
 void PgDatabase::RollbackStep() {
   in_step_ = false;
   role_before_probe_.reset();
+  pending_begin_.clear();
   pending_history_.clear();
   // Tables created in the step (EnsureVersionTable inside it) are gone.
   version_seen_ = history_seen_ = false;

@@ -700,7 +700,8 @@ TEST(PgDatabaseConnectTest, LostConnectionIsReportedNotHidden) {
     EXPECT_EQ(ExitCode::kUnreachable, e.code());
   }
   try {
-    db.BeginStep(0, 0);
+    db.BeginStep(0, 0);  // sent with the step's first statement
+    db.ExecScript("SELECT 1");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(ExitCode::kUnreachable, e.code());

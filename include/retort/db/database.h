@@ -171,7 +171,9 @@ class Database {
 
   // --- step transactions ----------------------------------------------------
 
-  /// BEGIN; SET LOCAL lock_timeout / statement_timeout (ms; 0 = none).
+  /// BEGIN; SET LOCAL lock_timeout / statement_timeout (ms; 0 = none),
+  /// sent with the step's first query (one round trip less per step): a
+  /// lost connection shows there, not here.
   virtual void BeginStep(long lock_timeout_ms, long statement_timeout_ms) = 0;
   /// Runs a whole script text as one simple-protocol query (several
   /// statements allowed). Throws StatementError whose position() is

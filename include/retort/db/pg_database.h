@@ -133,8 +133,9 @@ class PgDatabase final : public Database {
   std::string Raw(const std::string& sql);
   /// Raw without sending the pending history rows first.
   std::string Send(const std::string& sql);
-  /// Sends the history rows InsertHistory queued for the step's COMMIT;
-  /// every query path calls it first, so statements keep their order.
+  /// Sends the step's BEGIN and the history rows InsertHistory queued for
+  /// the step's COMMIT, when not sent yet; every query path calls it first,
+  /// so statements keep their order.
   void FlushHistory();
   /// Remembers that retort's version or history table exists.
   void NoteExists(const std::string& table);
@@ -148,6 +149,9 @@ class PgDatabase final : public Database {
   /// Error(kUnreachable) when the connection is lost (and StatementError if
   /// preparing a statement fails).
   std::vector<pg_detail::PipelineOutcome> RunPipeline(
+      const std::vector<pg_detail::PipelineStatement>& statements);
+  /// RunPipeline without the pending BEGIN.
+  std::vector<pg_detail::PipelineOutcome> RunPipelineNow(
       const std::vector<pg_detail::PipelineStatement>& statements);
   /// RunPipeline that returns the rows of every statement in order and
   /// throws the first statement's error (the ones after it are skipped by
@@ -216,6 +220,9 @@ class PgDatabase final : public Database {
   bool history_seen_ = false;
   /// INSERTs of InsertHistory not sent yet (they go with COMMIT).
   std::string pending_history_;
+  /// BeginStep's statements not sent yet (they go with the step's first
+  /// query; FlushHistory sends them before any other).
+  std::vector<std::string> pending_begin_;
   bool lock_held_ = false;
   std::int64_t lock_key_ = 0;
   std::string lock_schema_;
