@@ -11,7 +11,9 @@ class DisposableDatabase {
   /// Creates "<prefix>_<pid>_<random>". Throws Error(kUnreachable) when the
   /// server cannot be reached or refuses CREATE DATABASE.
   DisposableDatabase(const std::string& server_url, const std::string& prefix);
-  ~DisposableDatabase();
+  /// Virtual: the binary, which gets this object from libretort-pg.so
+  /// (PgModule::create_disposable), destroys it through the module's code.
+  virtual ~DisposableDatabase();
   DisposableDatabase(const DisposableDatabase&) = delete;
   DisposableDatabase& operator=(const DisposableDatabase&) = delete;
 
