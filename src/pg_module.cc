@@ -16,8 +16,8 @@ std::unique_ptr<retort::Database> Connect(const std::string& url, const retort::
   return std::make_unique<retort::PgDatabase>(url, config);
 }
 
-std::unique_ptr<retort::DisposableDatabase> CreateDisposable(const std::string& server_url,
-                                                             const std::string& prefix) {
+std::unique_ptr<retort::TemporaryDatabase> CreateDisposable(const std::string& server_url,
+                                                            const std::string& prefix) {
   return std::make_unique<retort::DisposableDatabase>(server_url, prefix);
 }
 

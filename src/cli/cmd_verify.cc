@@ -18,8 +18,8 @@
 #include "retort/common/text.h"
 #include "retort/db/ephemeral_cluster.h"
 #include "retort/db/pg_module.h"
+#include "retort/db/temporary_database.h"
 #include "retort/exec/runner.h"
-#include "retort/pg/disposable_database.h"
 #include "retort/plan/planner.h"
 
 namespace retort {
@@ -124,7 +124,7 @@ int RunVerify(const GlobalOptions& global, const VerifyOptions& o) {
   nlohmann::json log;
   size_t steps = 0;
   {
-    std::unique_ptr<DisposableDatabase> scratch = pg.create_disposable(server, "retort_verify");
+    std::unique_ptr<TemporaryDatabase> scratch = pg.create_disposable(server, "retort_verify");
     std::unique_ptr<Database> db = pg.connect(scratch->url(), project.config);
     VerifyRun run(global, project, *db);
     try {

@@ -9,10 +9,9 @@
 
 #include "retort/config/config.h"
 #include "retort/db/database.h"
+#include "retort/db/temporary_database.h"
 
 namespace retort {
-
-class DisposableDatabase;
 
 /// The module's entry points. Both sides are built from the same sources in
 /// one build, so C++ types (std::string, Config, unique_ptr, exceptions
@@ -23,8 +22,8 @@ struct PgModule {
   /// A PgDatabase on `url`; throws as the PgDatabase constructor does.
   std::unique_ptr<Database> (*connect)(const std::string& url, const Config& config);
   /// A DisposableDatabase on the server `server_url` names.
-  std::unique_ptr<DisposableDatabase> (*create_disposable)(const std::string& server_url,
-                                                           const std::string& prefix);
+  std::unique_ptr<TemporaryDatabase> (*create_disposable)(const std::string& server_url,
+                                                          const std::string& prefix);
   /// LibpqVersion(): "15.18".
   std::string (*libpq_version)();
 };
