@@ -11,8 +11,8 @@
 int main(int argc, char** argv) {
   // The process ends when the command returns: tearing down a loaded project
   // (10,000 scripts, the revision graph) and running the exit handlers of
-  // the ~30 shared libraries libpq pulls in only cost time (about a tenth of
-  // `retort heads` on 2,000 revisions). Every command has closed its database
+  // the shared libraries (for a command that connected, the ~25 libpq pulls
+  // in) only cost time (about a tenth of `retort heads` on 2,000 revisions). Every command has closed its database
   // session and removed its temporary files by the time it returns; flush
   // the streams and leave.
   retort::KeepProjectsAtExit();

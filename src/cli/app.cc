@@ -12,7 +12,7 @@
 #include "retort/cli/commands.h"
 #include "retort/common/error.h"
 #include "retort/common/version.h"
-#include "retort/db/library_version.h"
+#include "retort/db/pg_module.h"
 #include "retort/sql/library_version.h"
 
 namespace retort {
@@ -21,6 +21,16 @@ namespace {
 /// Exit status for a bug in retort itself (sysexits' EX_SOFTWARE), outside
 /// the table of ExitCode because no user action causes it.
 constexpr int kInternalError = 70;
+
+/// "libpq 15.18" for --version, asked of the PostgreSQL module; what is
+/// wrong with it when it cannot be loaded (the version is still printed).
+std::string LibpqLine() {
+  try {
+    return "libpq " + LoadPgModule().libpq_version();
+  } catch (const Error& e) {
+    return std::string("libpq unavailable: ") + e.what();
+  }
+}
 
 void PrintError(const Invocation& inv, int code, const std::string& message, const std::string& hint) {
   std::cerr << "error: " << message << "\n";
@@ -42,8 +52,7 @@ void BuildApp(CLI::App& app, Invocation& inv) {
       "retort: an Alembic-compatible migration runner for PostgreSQL that refuses unsafe "
       "multi-tenant migrations");
   app.set_version_flag("--version", [] {
-    return std::string("retort ") + kVersion + "\nlibpq " + LibpqVersion() + "\nlibpg_query " +
-           PgQueryVersion();
+    return std::string("retort ") + kVersion + "\n" + LibpqLine() + "\nlibpg_query " + PgQueryVersion();
   });
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the command

@@ -9,7 +9,6 @@
 #include "retort/cli/commands.h"
 #include "retort/cli/connect.h"
 #include "retort/cli/project.h"
-#include "retort/db/connection_url.h"
 #include "retort/exec/runner.h"
 #include "retort/output/listing.h"
 

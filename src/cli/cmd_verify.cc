@@ -16,9 +16,9 @@
 #include "retort/cli/finding_report.h"
 #include "retort/cli/project.h"
 #include "retort/common/text.h"
-#include "retort/db/disposable_database.h"
 #include "retort/db/ephemeral_cluster.h"
-#include "retort/db/pg_database.h"
+#include "retort/db/pg_module.h"
+#include "retort/db/temporary_database.h"
 #include "retort/exec/runner.h"
 #include "retort/plan/planner.h"
 
@@ -107,6 +107,7 @@ class VerifyRun {
 int RunVerify(const GlobalOptions& global, const VerifyOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   Project project = LoadProject(global);
+  const PgModule& pg = LoadPgModule();  // before starting a cluster it could not talk to
   std::unique_ptr<EphemeralCluster> cluster;
   std::string server;
   if (o.ephemeral) {
@@ -123,9 +124,9 @@ int RunVerify(const GlobalOptions& global, const VerifyOptions& o) {
   nlohmann::json log;
   size_t steps = 0;
   {
-    DisposableDatabase scratch(server, "retort_verify");
-    PgDatabase db(scratch.url(), project.config);
-    VerifyRun run(global, project, db);
+    std::unique_ptr<TemporaryDatabase> scratch = pg.create_disposable(server, "retort_verify");
+    std::unique_ptr<Database> db = pg.connect(scratch->url(), project.config);
+    VerifyRun run(global, project, *db);
     try {
       run.Execute();
     } catch (const GateRefusal& e) {

@@ -1,7 +1,7 @@
 #include "retort/cli/connect.h"
 
 #include "retort/config/config_loader.h"
-#include "retort/db/pg_database.h"
+#include "retort/db/pg_module.h"
 
 namespace retort {
 
@@ -18,7 +18,7 @@ std::string ResolveDatabaseUrl(const GlobalOptions& global, const Config& config
 }
 
 std::unique_ptr<Database> ConnectDatabase(const GlobalOptions& global, const Config& config) {
-  return std::make_unique<PgDatabase>(ResolveDatabaseUrl(global, config), config);
+  return LoadPgModule().connect(ResolveDatabaseUrl(global, config), config);
 }
 
 }  // namespace retort

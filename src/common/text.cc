@@ -8,7 +8,12 @@ bool IsSpace(char c) {
 }  // namespace
 
 std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  // Sized first: listings join a revision's branch labels, dozens on a
+  // large graph, and growing the string as it goes reallocated it each time.
+  size_t size = parts.empty() ? 0 : sep.size() * (parts.size() - 1);
+  for (const std::string& p : parts) size += p.size();
   std::string out;
+  out.reserve(size);
   for (size_t i = 0; i < parts.size(); ++i) {
     if (i) out += sep;
     out += parts[i];

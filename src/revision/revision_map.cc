@@ -246,16 +246,14 @@ void RevisionMap::PropagateBranchLabels() {
   // `stamp` marks the nodes that already got the current revision's labels
   // (labels are unique to one revision, so no other check is needed).
   const size_t n = nodes_.size();
-  std::vector<int> stamp(n, -1);
+  std::vector<int> stamp;
   std::vector<int> todo;
-  for (size_t i = 0; i < n; ++i) {
-    const std::vector<std::string> labels = nodes_[i].rev.branch_labels;
-    if (labels.empty()) continue;
-    const int group = static_cast<int>(i);
+  // Calls give(node) once for each node the labels declared by `group` cover.
+  auto cover = [&](int group, auto&& give_once) {
     auto give = [&](int node) {
       if (stamp[node] == group) return;
       stamp[node] = group;
-      AddLabels(nodes_[node], labels);
+      give_once(node);
     };
     // Same visiting order as Iterate(..., kNext): depth first, last child first.
     int last = group;
@@ -274,6 +272,21 @@ void RevisionMap::PropagateBranchLabels() {
       if (nodes_[parent].versioned_down.empty()) break;
       parent = nodes_[parent].versioned_down.front();
     }
+  };
+  // Two passes, counting each node's labels and then filling exactly sized
+  // lists: a line of a large graph carries dozens of labels, and growing the
+  // lists one group at a time was most of the cost of loading it.
+  std::vector<size_t> count(n, 0);
+  stamp.assign(n, -1);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t labels = nodes_[i].rev.branch_labels.size();
+    if (labels > 0) cover(static_cast<int>(i), [&](int node) { count[node] += labels; });
+  }
+  for (size_t i = 0; i < n; ++i) nodes_[i].branch_labels.reserve(nodes_[i].branch_labels.size() + count[i]);
+  stamp.assign(n, -1);
+  for (size_t i = 0; i < n; ++i) {
+    const std::vector<std::string>& labels = nodes_[i].rev.branch_labels;
+    if (!labels.empty()) cover(static_cast<int>(i), [&](int node) { AddLabels(nodes_[node], labels); });
   }
 }
 

@@ -153,9 +153,10 @@ bool ParseValue(Text s, Value& v) {
   return ParseScalar(s, v);
 }
 
-std::vector<std::string> AsList(const Value& v) {
+/// The value as a list, its items moved out.
+std::vector<std::string> TakeList(Value& v) {
   if (v.kind == Value::Kind::kScalar) return {std::string(v.text)};
-  return v.items;
+  return std::move(v.items);
 }
 
 bool ValidParent(const std::string& ref) {
@@ -244,11 +245,11 @@ std::optional<Script> ParseMigrationYamlFast(const std::string& path, const std:
       rev.id = std::string(v.text);
       rev.line = line_no;
     } else if (key == "down_revision") {
-      rev.down_revisions = AsList(v);
+      rev.down_revisions = TakeList(v);
       if (!std::all_of(rev.down_revisions.begin(), rev.down_revisions.end(), ValidParent)) return std::nullopt;
       rev.down_revision_line = line_no;
     } else if (key == "branch_labels" || key == "depends_on") {
-      std::vector<std::string> list = AsList(v);
+      std::vector<std::string> list = TakeList(v);
       if (!std::all_of(list.begin(), list.end(), ValidLabel)) return std::nullopt;
       (key == "branch_labels" ? rev.branch_labels : rev.depends_on) = std::move(list);
       (key == "branch_labels" ? rev.branch_labels_line : rev.depends_on_line) = line_no;

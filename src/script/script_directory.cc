@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -208,13 +209,27 @@ Script ParseMigration(const std::string& path, const std::string& text,
   return script;
 }
 
-/// One folder found in a version location.
+/// `a` followed by `b` in one allocation (operator+ copies `a`, then
+/// reallocates to append: two per path, several paths per revision).
+std::string Concat(std::string_view a, std::string_view b) {
+  std::string s;
+  s.reserve(a.size() + b.size());
+  s.append(a).append(b);
+  return s;
+}
+
+/// An open version location.
+struct Location {
+  std::string base;        ///< absolute path, ending in '/'
+  std::string shown_base;  ///< as messages show it, ending in '/' (or "")
+  int dir_fd;              ///< for openat
+};
+
+/// One folder found in a version location. Only the name: the folders are
+/// sorted, and most of them never need their paths spelled out twice.
 struct Folder {
   std::string name;
-  std::string path;   ///< absolute
-  std::string shown;  ///< as messages show it
-  std::size_t location;
-  int dir_fd;         ///< the open version location (for openat)
+  std::size_t location;  ///< index into the Locations
 };
 
 using DirHandle = std::unique_ptr<DIR, int (*)(DIR*)>;
@@ -231,7 +246,7 @@ Error MissingFile(const std::string& shown) {
 /// Lists the revision folders of one version location with readdir (the
 /// entry type usually comes with the name: no stat per entry).
 void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& folders,
-                  std::vector<DirHandle>& open_dirs) {
+                  std::vector<Location>& locations, std::vector<DirHandle>& open_dirs) {
   const std::string dir =
       (fs::path(config.script_location) / config.version_locations[index]).lexically_normal().string();
   const std::string shown = DisplayPath(dir);
@@ -255,10 +270,10 @@ void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& 
     const std::string name = entry->d_name;
     // Alembic projects carry __pycache__ next to their revisions.
     if (name.empty() || name[0] == '.' || name == "__pycache__") continue;
-    const std::string path = base + name;
     unsigned char type = entry->d_type;
     if (type == DT_UNKNOWN || type == DT_LNK) {
       // Follow symlinks; a loop gives ELOOP here rather than a hang.
+      const std::string path = base + name;
       struct stat target;
       if (::stat(path.c_str(), &target) != 0) {
         if (errno == ENOENT) throw ProjectError(shown_base + name + ": cannot read: broken symbolic link");
@@ -267,7 +282,7 @@ void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& 
       type = S_ISDIR(target.st_mode) ? DT_DIR : S_ISREG(target.st_mode) ? DT_REG : DT_UNKNOWN;
     }
     if (type == DT_DIR) {
-      folders.push_back(Folder{name, path, shown_base + name, index, dir_fd});
+      folders.push_back(Folder{name, index});
     } else if (type == DT_REG) {
       const std::string ext = fs::path(name).extension().string();
       if (ext == ".py" || ext == ".sql") {
@@ -279,38 +294,40 @@ void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& 
     errno = 0;
   }
   if (errno != 0) throw ProjectError(shown + ": cannot read version location: " + std::strerror(errno));
+  locations.push_back(Location{base, shown_base, dir_fd});
   open_dirs.push_back(std::move(d));
 }
 
 /// "<path>:<line>:<column>" of a revision's id, from the slow parser (only
 /// needed for messages, which are rare).
-std::string IdWhere(const Folder& folder, const std::string& text) {
+std::string IdWhere(const Folder& folder, const Location& location, const std::string& text) {
   ParseExtras extras;
-  ParseMigration(folder.shown + "/migration.yaml", text, &extras);
+  ParseMigration(location.shown_base + folder.name + "/migration.yaml", text, &extras);
   return extras.revision_where;
 }
 
 /// Loads one revision folder's migration.yaml (and, when asked, its SQL).
-Script LoadFolder(const Folder& folder, bool read_sql, std::string& metadata_text) {
-  const std::string meta = folder.path + "/migration.yaml";
-  const std::string meta_shown = folder.shown + "/migration.yaml";
-  std::optional<std::string> text =
-      ReadProjectFileIfExistsAt(folder.dir_fd, folder.name + "/migration.yaml", meta_shown, "file");
+Script LoadFolder(const Folder& folder, const Location& location, bool read_sql,
+                  std::string& metadata_text) {
+  std::string shown_dir = Concat(location.shown_base, folder.name);
+  const std::string meta_shown = Concat(shown_dir, "/migration.yaml");
+  std::optional<std::string> text = ReadProjectFileIfExistsAt(
+      location.dir_fd, Concat(folder.name, "/migration.yaml"), meta_shown, "file");
   if (!text) throw MissingFile(meta_shown);
   std::optional<Script> fast = ParseMigrationYamlFast(meta_shown, *text);
   Script script = fast ? std::move(*fast) : ParseMigration(meta_shown, *text, nullptr);
   const std::string& id = script.revision.id;
   if (folder.name != id && folder.name.rfind(id + "_", 0) != 0) {
-    throw ProjectError(IdWhere(folder, *text) + ": revision '" + id +
+    throw ProjectError(IdWhere(folder, location, *text) + ": revision '" + id +
                            "' does not match its folder name '" + folder.name + "'",
                        "rename the folder to " + id + " or " + id +
                            "_<slug>: the folder name starts with the id");
   }
-  script.dir = folder.path;
-  script.shown_dir = folder.shown;
-  script.metadata_path = meta;
-  script.upgrade_path = folder.path + "/upgrade.sql";
-  script.downgrade_path = folder.path + "/downgrade.sql";
+  script.dir = Concat(location.base, folder.name);
+  script.shown_dir = std::move(shown_dir);
+  script.metadata_path = Concat(script.dir, "/migration.yaml");
+  script.upgrade_path = Concat(script.dir, "/upgrade.sql");
+  script.downgrade_path = Concat(script.dir, "/downgrade.sql");
   if (read_sql) ReadScriptSql(script);
   metadata_text = std::move(*text);
   return script;
@@ -364,9 +381,10 @@ std::optional<std::string> ScriptSqlText(const Script& script, bool upgrade) {
 
 std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions& options) {
   std::vector<Folder> folders;
+  std::vector<Location> locations;
   std::vector<DirHandle> open_dirs;
   for (std::size_t i = 0; i < config.version_locations.size(); ++i) {
-    ListLocation(config, i, folders, open_dirs);
+    ListLocation(config, i, folders, locations, open_dirs);
   }
   std::stable_sort(folders.begin(), folders.end(),
                    [](const Folder& a, const Folder& b) {
@@ -385,7 +403,7 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
   auto load_range = [&](std::size_t worker, std::size_t workers) {
     for (std::size_t i = worker; i < n; i += workers) {
       try {
-        scripts[i] = LoadFolder(folders[i], options.read_sql, texts[i]);
+        scripts[i] = LoadFolder(folders[i], locations[folders[i].location], options.read_sql, texts[i]);
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -405,9 +423,10 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
   for (std::size_t i = 0; i < n; ++i) {
     auto [it, inserted] = index_by_id.emplace(scripts[i].revision.id, i);
     if (!inserted) {
-      throw ProjectError(IdWhere(folders[i], texts[i]) + ": duplicate revision id '" +
-                             scripts[i].revision.id + "' (also declared at " +
-                             IdWhere(folders[it->second], texts[it->second]) + ")",
+      const Folder& other = folders[it->second];
+      throw ProjectError(IdWhere(folders[i], locations[folders[i].location], texts[i]) +
+                             ": duplicate revision id '" + scripts[i].revision.id + "' (also declared at " +
+                             IdWhere(other, locations[other.location], texts[it->second]) + ")",
                          "give one of them a new id, and its folder the same name");
     }
   }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 #include "support/test_database.h"
 
 namespace retort {

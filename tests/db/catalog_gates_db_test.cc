@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 #include "retort/gate/catalog_gates.h"
 #include "support/test_database.h"
 

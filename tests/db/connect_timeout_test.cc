@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 
 namespace retort {
 namespace {

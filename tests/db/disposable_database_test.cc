@@ -1,5 +1,5 @@
 // DisposableDatabase (verify's scratch database) against a real server.
-#include "retort/db/disposable_database.h"
+#include "retort/pg/disposable_database.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 #include "support/test_database.h"
 
 namespace retort {

@@ -13,7 +13,7 @@
 
 #include "retort/common/error.h"
 #include "retort/config/config.h"
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 
 namespace retort {
 namespace {

@@ -12,7 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "fingerprint_reference.h"
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 #include "support/test_database.h"
 
 namespace retort {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 #include "retort/exec/isolation_probe.h"
 #include "retort/exec/preflight.h"
 #include "support/test_database.h"

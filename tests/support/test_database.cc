@@ -8,9 +8,9 @@
 #include <mutex>
 
 #include "retort/config/config.h"
-#include "retort/db/connection_url.h"
+#include "retort/pg/connection_url.h"
 #include "retort/db/ephemeral_cluster.h"
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 
 namespace retort {
 namespace testing {

@@ -3,7 +3,7 @@
 
 namespace retort {
 
-/// A fresh 12-hex-character revision id from OpenSSL's RAND_bytes (the
+/// A fresh 12-hex-character revision id from the kernel's getrandom() (the
 /// same shape as Alembic's uuid4().hex[-12:]).
 std::string NewRevisionId();
 

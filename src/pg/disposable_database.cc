@@ -1,4 +1,4 @@
-#include "retort/db/disposable_database.h"
+#include "retort/pg/disposable_database.h"
 
 #include <unistd.h>
 
@@ -7,8 +7,8 @@
 #include "retort/common/error.h"
 #include "retort/common/random_id.h"
 #include "retort/config/config.h"
-#include "retort/db/connection_url.h"
-#include "retort/db/pg_database.h"
+#include "retort/pg/connection_url.h"
+#include "retort/pg/pg_database.h"
 
 namespace retort {
 namespace {

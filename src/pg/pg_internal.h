@@ -1,4 +1,4 @@
-// Helpers shared by the PgDatabase implementation files (src/db only).
+// Helpers shared by the PgDatabase implementation files (src/pg only).
 #pragma once
 #include <libpq-fe.h>
 

@@ -1,4 +1,4 @@
-#include "retort/db/library_version.h"
+#include "retort/pg/library_version.h"
 
 #include <libpq-fe.h>
 

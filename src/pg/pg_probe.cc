@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "pg_internal.h"
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 
 namespace retort {
 namespace {

@@ -4,7 +4,7 @@
 namespace retort {
 
 /// The libpq this process runs with, from PQlibVersion(): "15.18" (for
-/// `retort --version`; the db module owns libpq).
+/// `retort --version`; only libretort-pg.so links libpq).
 std::string LibpqVersion();
 
 }  // namespace retort

@@ -1,4 +1,4 @@
-#include "retort/db/pg_database.h"
+#include "retort/pg/pg_database.h"
 
 #include <libpq-fe.h>
 
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "retort/common/version.h"
-#include "retort/db/connection_url.h"
+#include "retort/pg/connection_url.h"
 #include "retort/db/lock_key.h"
 #include "pg_internal.h"
 

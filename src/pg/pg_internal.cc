@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "retort/db/connection_url.h"
+#include "retort/pg/connection_url.h"
 
 namespace retort {
 namespace pg_detail {

@@ -1,4 +1,4 @@
-#include "retort/db/connection_url.h"
+#include "retort/pg/connection_url.h"
 
 #include <libpq-fe.h>
 
