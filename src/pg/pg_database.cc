@@ -438,23 +438,6 @@ std::vector<pg_detail::Rows> PgDatabase::Pipeline(const std::vector<pg_detail::P
   return out;
 }
 
-pg_detail::Rows PgDatabase::ProbeCase(const std::string& setting, const std::string& context,
-                                      const std::string& sql, const std::vector<std::string>& params) {
-  RequireStep("a probe case");
-  try {
-    std::vector<pg_detail::Rows> r =
-        Pipeline(std::vector<pg_detail::PipelineStatement>{
-                  {"SAVEPOINT retort_probe_case", {}},
-                  {"SELECT pg_catalog.set_config($1, $2, true)", {setting, context}},
-                  {sql, params},
-                  {"RELEASE SAVEPOINT retort_probe_case", {}}});
-    return std::move(r.at(2));
-  } catch (const StatementError&) {
-    Raw("ROLLBACK TO SAVEPOINT retort_probe_case; RELEASE SAVEPOINT retort_probe_case");
-    throw;
-  }
-}
-
 pg_detail::Connection& PgDatabase::Session() {
   // libpqxx 6.4 leaks the PGresult of the query that discovers a dead
   // connection (make_result() asks for the client encoding, which throws,

@@ -23,21 +23,45 @@ CASE WHEN $1::text = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident($2)):
            WHERE n2.nspname = $1 AND c2.relname = $2) END
 )sql";
 
+// The probe's statements, each written once for the one-by-one primitives
+// and for the batched probe.
+pg_detail::PipelineStatement VisibleTenantsStatement(const std::string& table, const std::string& tenant_column) {
+  return {"SELECT DISTINCT " + Quote(tenant_column) + "::text FROM " + QuoteQualified(table)};
+}
+
+pg_detail::PipelineStatement MoveTenantRowsStatement(const std::string& table, const std::string& tenant_column,
+                                                     const std::string& from_tenant, const std::string& to_tenant) {
+  const std::string column = Quote(tenant_column);
+  return {"UPDATE " + QuoteQualified(table) + " SET " + column + " = $2 WHERE " + column + " = $1",
+          {from_tenant, to_tenant}};
+}
+
+// A statement without "$1" runs with no parameter.
+pg_detail::PipelineStatement WithTenantStatement(const std::string& sql, const std::string& tenant_id) {
+  return {sql, sql.find("$1") == std::string::npos ? std::vector<std::string>{}
+                                                    : std::vector<std::string>{tenant_id}};
+}
+
+// VisibleTenants' rows: sorted, NULL as "".
+std::vector<std::string> SortedTenants(const Rows& r) {
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(r.size()));
+  for (int i = 0; i < r.size(); ++i) out.push_back(r.Text(i, 0));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // The statement of a probe action and its parameters.
 pg_detail::PipelineStatement ActionStatement(const ProbeAction& a) {
   switch (a.kind) {
     case ProbeAction::Kind::kVisibleTenants:
-      return {"SELECT DISTINCT " + Quote(a.tenant_column) + "::text FROM " + QuoteQualified(a.table)};
-    case ProbeAction::Kind::kMoveTenantRows: {
-      const std::string column = Quote(a.tenant_column);
-      return {"UPDATE " + QuoteQualified(a.table) + " SET " + column + " = $2 WHERE " + column + " = $1",
-              {a.tenant_id, a.to_tenant}};
-    }
+      return VisibleTenantsStatement(a.table, a.tenant_column);
+    case ProbeAction::Kind::kMoveTenantRows:
+      return MoveTenantRowsStatement(a.table, a.tenant_column, a.tenant_id, a.to_tenant);
     case ProbeAction::Kind::kExec:
       break;
   }
-  return {a.sql, a.sql.find("$1") == std::string::npos ? std::vector<std::string>{}
-                                                          : std::vector<std::string>{a.tenant_id}};
+  return WithTenantStatement(a.sql, a.tenant_id);
 }
 
 pg_detail::PipelineStatement ContextStatement(const std::string& setting, const std::string& context) {
@@ -91,14 +115,28 @@ ProbeBatchResult PgDatabase::RunProbeBatch(const std::string& setting, const std
     const pg_detail::PipelineOutcome& o = outcomes[at[k]];
     r.ok = o.ok();
     if (o.error) r.error = o.error->Summary();
-    if (o.rows && cases[k].kind == ProbeAction::Kind::kVisibleTenants) {
-      for (int row = 0; row < o.rows->size(); ++row) r.tenants.push_back(o.rows->Text(row, 0));
-      std::sort(r.tenants.begin(), r.tenants.end());
-    }
+    if (o.rows && cases[k].kind == ProbeAction::Kind::kVisibleTenants) r.tenants = SortedTenants(*o.rows);
     if (o.rows) r.affected = o.rows->Affected();
     result.cases.push_back(std::move(r));
   }
   return result;
+}
+
+pg_detail::Rows PgDatabase::ProbeCase(const std::string& setting, const std::string& context,
+                                      const std::string& sql, const std::vector<std::string>& params) {
+  RequireStep("a probe case");
+  try {
+    std::vector<pg_detail::Rows> r =
+        Pipeline(std::vector<pg_detail::PipelineStatement>{
+                  {"SAVEPOINT retort_probe_case", {}},
+                  ContextStatement(setting, context),
+                  {sql, params},
+                  {"RELEASE SAVEPOINT retort_probe_case", {}}});
+    return std::move(r.at(2));
+  } catch (const StatementError&) {
+    Raw("ROLLBACK TO SAVEPOINT retort_probe_case; RELEASE SAVEPOINT retort_probe_case");
+    throw;
+  }
 }
 
 void PgDatabase::RequireStep(const char* what) const {
@@ -111,11 +149,8 @@ void PgDatabase::RequireStep(const char* what) const {
 void PgDatabase::ExecWithTenant(const std::string& sql,
                                 const std::string& tenant_id) {
   RequireStep("ExecWithTenant");
-  if (sql.find("$1") == std::string::npos) {
-    Query(sql);
-  } else {
-    Query(sql, {tenant_id});
-  }
+  const pg_detail::PipelineStatement s = WithTenantStatement(sql, tenant_id);
+  Query(s.sql, s.params);
 }
 
 void PgDatabase::SetLocalRole(const std::string& role) {
@@ -139,18 +174,14 @@ void PgDatabase::ResetRole() {
 void PgDatabase::SetTenantContext(const std::string& setting,
                                   const std::string& value) {
   RequireStep("SetTenantContext");
-  Query("SELECT pg_catalog.set_config($1, $2, true)", {setting, value});
+  const pg_detail::PipelineStatement s = ContextStatement(setting, value);
+  Query(s.sql, s.params);
 }
 
 std::vector<std::string> PgDatabase::VisibleTenants(
     const std::string& table, const std::string& tenant_column) {
-  Rows r = Query("SELECT DISTINCT " + Quote(tenant_column) + "::text FROM " +
-                 QuoteQualified(table));
-  std::vector<std::string> out;
-  out.reserve(r.size());
-  for (int i = 0; i < r.size(); ++i) out.push_back(r.Text(i, 0));
-  std::sort(out.begin(), out.end());
-  return out;
+  const pg_detail::PipelineStatement s = VisibleTenantsStatement(table, tenant_column);
+  return SortedTenants(Query(s.sql, s.params));
 }
 
 long long PgDatabase::MoveTenantRows(const std::string& table,
@@ -158,39 +189,28 @@ long long PgDatabase::MoveTenantRows(const std::string& table,
                                      const std::string& from_tenant,
                                      const std::string& to_tenant) {
   RequireStep("MoveTenantRows");
-  const std::string column = Quote(tenant_column);
-  return Query("UPDATE " + QuoteQualified(table) + " SET " + column +
-                   " = $2 WHERE " + column + " = $1",
-               {from_tenant, to_tenant})
-      .Affected();
+  const pg_detail::PipelineStatement s = MoveTenantRowsStatement(table, tenant_column, from_tenant, to_tenant);
+  return Query(s.sql, s.params).Affected();
 }
 
 std::vector<std::string> PgDatabase::VisibleTenantsIn(const std::string& setting, const std::string& context,
                                                       const std::string& table,
                                                       const std::string& tenant_column) {
-  Rows r = ProbeCase(setting, context,
-                     "SELECT DISTINCT " + Quote(tenant_column) + "::text FROM " + QuoteQualified(table), {});
-  std::vector<std::string> out;
-  out.reserve(r.size());
-  for (int i = 0; i < r.size(); ++i) out.push_back(r.Text(i, 0));
-  std::sort(out.begin(), out.end());
-  return out;
+  const pg_detail::PipelineStatement s = VisibleTenantsStatement(table, tenant_column);
+  return SortedTenants(ProbeCase(setting, context, s.sql, s.params));
 }
 
 long long PgDatabase::MoveTenantRowsIn(const std::string& setting, const std::string& context,
                                        const std::string& table, const std::string& tenant_column,
                                        const std::string& from_tenant, const std::string& to_tenant) {
-  const std::string column = Quote(tenant_column);
-  return ProbeCase(setting, context,
-                   "UPDATE " + QuoteQualified(table) + " SET " + column + " = $2 WHERE " + column + " = $1",
-                   {from_tenant, to_tenant})
-      .Affected();
+  const pg_detail::PipelineStatement s = MoveTenantRowsStatement(table, tenant_column, from_tenant, to_tenant);
+  return ProbeCase(setting, context, s.sql, s.params).Affected();
 }
 
 void PgDatabase::ExecWithTenantIn(const std::string& setting, const std::string& context, const std::string& sql,
                                   const std::string& tenant_id) {
-  ProbeCase(setting, context, sql,
-            sql.find("$1") == std::string::npos ? std::vector<std::string>{} : std::vector<std::string>{tenant_id});
+  const pg_detail::PipelineStatement s = WithTenantStatement(sql, tenant_id);
+  ProbeCase(setting, context, s.sql, s.params);
 }
 
 long long PgDatabase::CountRows(const std::string& table) {
