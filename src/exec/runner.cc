@@ -229,11 +229,15 @@ RunResult Runner::Run(const RunRequest& request, const ProgressFn& progress) {
   return result;
 }
 
-std::vector<StatementSpan> Runner::ScriptStatements(const Script& script, bool upgrade) const {
+void Runner::RequireFile(const Script& script, bool upgrade) const {
   if (!upgrade && !script.has_downgrade) {
     throw ProjectError(script.shown_dir + ": revision " + script.revision.id + " has no downgrade.sql",
                        "write downgrade.sql: the exact inverse of upgrade.sql");
   }
+}
+
+std::vector<StatementSpan> Runner::ScriptStatements(const Script& script, bool upgrade) const {
+  RequireFile(script, upgrade);
   return SplitOrThrow(upgrade ? script.upgrade_sql : script.downgrade_sql, script.ShownSqlPath(upgrade),
                       script.revision.id);
 }
@@ -326,10 +330,12 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
         // The inverse and the fingerprint after it, under a savepoint, in
         // one round trip; statement by statement when the inverse holds a
         // COPY, which libpq cannot pipeline.
+        // The inverse's statements as the scope and the static gates already
+        // parsed them (their spans are the splitter's).
+        RequireFile(*script, !upgrade);
+        const std::vector<AnalyzedStatement>& inverse = Statements(step.revision, !upgrade);
         bool copies = false;
-        for (const AnalyzedStatement& s : Statements(step.revision, !upgrade)) {
-          copies = copies || s.node_type == "CopyStmt";
-        }
+        for (const AnalyzedStatement& s : inverse) copies = copies || s.node_type == "CopyStmt";
         auto inverse_fingerprint = [&] {
           if (copies) {
             db_.Savepoint("retort_round_trip");
@@ -345,12 +351,11 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
               throw;
             }
           }
-          const std::vector<StatementSpan> spans = ScriptStatements(*script, !upgrade);
           std::vector<std::string> texts;
-          texts.reserve(spans.size());
-          for (const StatementSpan& span : spans) texts.push_back(span.text);
+          texts.reserve(inverse.size());
+          for (const AnalyzedStatement& s : inverse) texts.push_back(s.span.text);
           TryResult tried = db_.TryStatements(texts, config_.tenancy.schemas, scoped ? &scope : nullptr);
-          if (tried.failed) throw FailureAt(*script, !upgrade, spans.at(*tried.failed), *tried.error, true);
+          if (tried.failed) throw FailureAt(*script, !upgrade, inverse.at(*tried.failed).span, *tried.error, true);
           return std::move(tried.fingerprint);
         };
         for (Finding& f : gates.ProveInverse(where, before, inverse_fingerprint)) {

@@ -141,6 +141,8 @@ class Runner {
 
  private:
   void ExecuteScript(const Script& script, bool upgrade, bool transactional);
+  /// ProjectError when the file to run is a downgrade the revision lacks.
+  void RequireFile(const Script& script, bool upgrade) const;
   /// The statements of one of a script's files (ProjectError when a
   /// downgrade has no file, a step failure at a syntax error).
   std::vector<StatementSpan> ScriptStatements(const Script& script, bool upgrade) const;
