@@ -17,7 +17,7 @@ using pg_detail::Rows;
 
 // The fingerprint query: one row per object, one column: "<kind> <qualified
 // name> <definition>". A head (kFullHeadSql or kScopedHeadSql) picks the
-// objects into CTEs, the body (kFingerprintBodySql) prints them:
+// objects into CTEs, the body (FingerprintBody) prints them:
 //   ns   the managed schemas ($1::text[]);
 //   nsl  the schemas whose own line and grants are printed;
 //   rel  relations (tables, views, matviews, foreign tables, sequences);
@@ -180,28 +180,35 @@ constexpr const char kScopedHeadSql[] =
 #undef RETORT_NS
 #undef RETORT_OWN
 
-constexpr const char kFingerprintBodySql[] = R"sql(
-acl AS (
-  SELECT quote_ident(nspname) AS qn, COALESCE(nspacl, acldefault('n'::"char", nspowner)) AS acl
-  FROM nsl
-  UNION ALL
-  SELECT r.qn, COALESCE(r.relacl, acldefault(
+// The body's parts: the acl CTE's and the branches of the one UNION ALL.
+// `relations` marks a part that a relations-only scope needs; the others
+// read nsl, typ, fn or ext, which such a scope leaves empty, so the
+// relations-only body (one executor start-up of about half the nodes) prints
+// exactly the same lines.
+struct FingerprintPart {
+  bool relations;
+  const char* sql;
+};
+
+constexpr FingerprintPart kAclParts[] = {
+    {false, R"sql(  SELECT quote_ident(nspname) AS qn, COALESCE(nspacl, acldefault('n'::"char", nspowner)) AS acl
+  FROM nsl)sql"},
+    {true, R"sql(  SELECT r.qn, COALESCE(r.relacl, acldefault(
            (CASE WHEN r.relkind = 'S' THEN 's' ELSE 'r' END)::"char", r.relowner))
-  FROM rel r
-  UNION ALL
-  SELECT r.qn || '.' || quote_ident(att.attname), att.attacl
+  FROM rel r)sql"},
+    {true, R"sql(  SELECT r.qn || '.' || quote_ident(att.attname), att.attacl
   FROM rel r
   JOIN pg_attribute att ON att.attrelid = r.oid AND att.attnum > 0
-                       AND NOT att.attisdropped AND att.attacl IS NOT NULL
-  UNION ALL
-  SELECT f.qn, COALESCE(f.proacl, acldefault('f'::"char", f.proowner))
-  FROM fn f
-)
-SELECT 'schema ' || quote_ident(nspname) || ' owner=' ||
+                       AND NOT att.attisdropped AND att.attacl IS NOT NULL)sql"},
+    {false, R"sql(  SELECT f.qn, COALESCE(f.proacl, acldefault('f'::"char", f.proowner))
+  FROM fn f)sql"},
+};
+
+constexpr FingerprintPart kBodyBranches[] = {
+    {false, R"sql(SELECT 'schema ' || quote_ident(nspname) || ' owner=' ||
        quote_ident(pg_get_userbyid(nspowner))
-FROM nsl
-UNION ALL
-SELECT CASE r.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'partitioned-table '
+FROM nsl)sql"},
+    {true, R"sql(SELECT CASE r.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'partitioned-table '
          WHEN 'v' THEN 'view ' WHEN 'm' THEN 'matview '
          ELSE 'foreign-table ' END
        || r.qn || ' owner=' || quote_ident(pg_get_userbyid(r.relowner))
@@ -226,14 +233,12 @@ SELECT CASE r.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'partitioned-table '
              WHERE ft.ftrelid = r.oid), '') ELSE '' END
        || CASE WHEN r.relkind IN ('v', 'm') THEN ' AS ' || pg_get_viewdef(r.oid)
                ELSE '' END
-FROM rel r WHERE r.relkind <> 'S'
-UNION ALL
-SELECT 'rls ' || r.qn
+FROM rel r WHERE r.relkind <> 'S')sql"},
+    {true, R"sql(SELECT 'rls ' || r.qn
        || CASE WHEN r.relrowsecurity THEN ' enabled' ELSE ' disabled' END
        || CASE WHEN r.relforcerowsecurity THEN ' forced' ELSE ' not-forced' END
-FROM rel r WHERE r.relkind IN ('r', 'p')
-UNION ALL
-SELECT 'column ' || r.qn || '.' || quote_ident(a.attname) || ' '
+FROM rel r WHERE r.relkind IN ('r', 'p'))sql"},
+    {true, R"sql(SELECT 'column ' || r.qn || '.' || quote_ident(a.attname) || ' '
        || format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN
             ' COLLATE ' || (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
@@ -252,33 +257,28 @@ FROM rel r
 JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE r.relkind <> 'S'
-UNION ALL
-SELECT 'attribute ' || ty.qn || '.' || quote_ident(a.attname) || ' '
+WHERE r.relkind <> 'S')sql"},
+    {false, R"sql(SELECT 'attribute ' || ty.qn || '.' || quote_ident(a.attname) || ' '
        || format_type(a.atttypid, a.atttypmod) || ' position='
        || row_number() OVER (PARTITION BY ty.oid ORDER BY a.attnum)
 FROM typ ty
 JOIN pg_attribute a ON a.attrelid = ty.typrelid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE ty.typtype = 'c'
-UNION ALL
-SELECT 'constraint ' || r.qn || '.' || quote_ident(con.conname) || ' '
+WHERE ty.typtype = 'c')sql"},
+    {true, R"sql(SELECT 'constraint ' || r.qn || '.' || quote_ident(con.conname) || ' '
        || pg_get_constraintdef(con.oid)
-FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid
-UNION ALL
-SELECT 'constraint ' || ty.qn || '.' || quote_ident(con.conname) || ' '
+FROM pg_constraint con JOIN rel r ON r.oid = con.conrelid)sql"},
+    {false, R"sql(SELECT 'constraint ' || ty.qn || '.' || quote_ident(con.conname) || ' '
        || pg_get_constraintdef(con.oid)
-FROM pg_constraint con JOIN typ ty ON ty.oid = con.contypid
-UNION ALL
-SELECT 'index ' || quote_ident(n.nspname) || '.' || quote_ident(ic.relname) || ' '
+FROM pg_constraint con JOIN typ ty ON ty.oid = con.contypid)sql"},
+    {true, R"sql(SELECT 'index ' || quote_ident(n.nspname) || '.' || quote_ident(ic.relname) || ' '
        || pg_get_indexdef(i.indexrelid)
        || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END
        || CASE WHEN i.indisclustered THEN ' CLUSTERED' ELSE '' END
 FROM pg_index i
 JOIN rel r ON r.oid = i.indrelid
 JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_namespace n ON n.oid = ic.relnamespace
-UNION ALL
-SELECT 'policy ' || r.qn || '.' || quote_ident(p.polname)
+JOIN pg_namespace n ON n.oid = ic.relnamespace)sql"},
+    {true, R"sql(SELECT 'policy ' || r.qn || '.' || quote_ident(p.polname)
        || CASE WHEN p.polpermissive THEN ' AS PERMISSIVE' ELSE ' AS RESTRICTIVE' END
        || ' FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
                      WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END
@@ -288,28 +288,24 @@ SELECT 'policy ' || r.qn || '.' || quote_ident(p.polname)
                            FROM unnest(p.polroles) x) roles)
        || COALESCE(' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', '')
        || COALESCE(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '')
-FROM pg_policy p JOIN rel r ON r.oid = p.polrelid
-UNION ALL
-SELECT 'trigger ' || r.qn || '.' || quote_ident(tg.tgname) || ' '
+FROM pg_policy p JOIN rel r ON r.oid = p.polrelid)sql"},
+    {true, R"sql(SELECT 'trigger ' || r.qn || '.' || quote_ident(tg.tgname) || ' '
        || pg_get_triggerdef(tg.oid)
        || CASE tg.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLED REPLICA'
             WHEN 'A' THEN ' ENABLED ALWAYS' ELSE '' END
 FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid
-WHERE NOT tg.tgisinternal
-UNION ALL
-SELECT 'rule ' || r.qn || '.' || quote_ident(ru.rulename) || ' '
+WHERE NOT tg.tgisinternal)sql"},
+    {true, R"sql(SELECT 'rule ' || r.qn || '.' || quote_ident(ru.rulename) || ' '
        || pg_get_ruledef(ru.oid)
        || CASE ru.ev_enabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLED REPLICA'
             WHEN 'A' THEN ' ENABLED ALWAYS' ELSE '' END
 FROM pg_rewrite ru JOIN rel r ON r.oid = ru.ev_class
-WHERE ru.rulename <> '_RETURN'
-UNION ALL
-SELECT 'statistics ' || quote_ident(n.nspname) || '.' || quote_ident(s.stxname) || ' '
+WHERE ru.rulename <> '_RETURN')sql"},
+    {true, R"sql(SELECT 'statistics ' || quote_ident(n.nspname) || '.' || quote_ident(s.stxname) || ' '
        || pg_get_statisticsobjdef(s.oid)
 FROM pg_statistic_ext s JOIN ns n ON n.oid = s.stxnamespace
-JOIN rel r ON r.oid = s.stxrelid
-UNION ALL
-SELECT 'sequence ' || r.qn || ' owner=' || quote_ident(pg_get_userbyid(r.relowner))
+JOIN rel r ON r.oid = s.stxrelid)sql"},
+    {true, R"sql(SELECT 'sequence ' || r.qn || ' owner=' || quote_ident(pg_get_userbyid(r.relowner))
        || ' AS ' || format_type(s.seqtypid, NULL)
        || ' INCREMENT ' || s.seqincrement || ' MINVALUE ' || s.seqmin
        || ' MAXVALUE ' || s.seqmax || ' START ' || s.seqstart
@@ -325,9 +321,8 @@ SELECT 'sequence ' || r.qn || ' owner=' || quote_ident(pg_get_userbyid(r.relowne
                       AND d.refclassid = 'pg_class'::regclass
                       AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
                     LIMIT 1), '')
-FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
-UNION ALL
-SELECT CASE f.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate '
+FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid)sql"},
+    {false, R"sql(SELECT CASE f.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate '
          ELSE 'function ' END
        || f.qn
        || CASE WHEN f.prokind <> 'p' THEN ' RETURNS ' || pg_get_function_result(f.oid)
@@ -357,9 +352,8 @@ SELECT CASE f.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate '
        || ' body-sha256=' || encode(sha256(textsend(
             COALESCE(f.prosrc, '') || E'\n' || COALESCE(f.probin, '')
             @SQLBODY@)), 'hex')
-FROM fn f
-UNION ALL
-SELECT 'type ' || ty.qn || ' ' || CASE ty.typtype
+FROM fn f)sql"},
+    {false, R"sql(SELECT 'type ' || ty.qn || ' ' || CASE ty.typtype
          WHEN 'e' THEN 'ENUM (' || COALESCE(
            (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
             FROM pg_enum e WHERE e.enumtypid = ty.oid), '') || ')'
@@ -370,13 +364,11 @@ SELECT 'type ' || ty.qn || ' ' || CASE ty.typtype
            (SELECT format_type(rg.rngsubtype, NULL) FROM pg_range rg
             WHERE rg.rngtypid = ty.oid) || ')'
          ELSE 'COMPOSITE' END
-FROM typ ty
-UNION ALL
-SELECT 'extension ' || quote_ident(x.extname) || ' VERSION ' || quote_literal(x.extversion)
+FROM typ ty)sql"},
+    {false, R"sql(SELECT 'extension ' || quote_ident(x.extname) || ' VERSION ' || quote_literal(x.extversion)
        || ' SCHEMA ' || quote_ident(x.nspname)
-FROM ext x
-UNION ALL
-SELECT 'grant ' || g.qn || ' ' || p.grantee || ' ' || p.privs
+FROM ext x)sql"},
+    {true, R"sql(SELECT 'grant ' || g.qn || ' ' || p.grantee || ' ' || p.privs
 FROM acl g, LATERAL (
   SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
               ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee,
@@ -384,8 +376,29 @@ FROM acl g, LATERAL (
                               CASE WHEN a.is_grantable THEN '*' ELSE '' END)
                              COLLATE "C", ',') AS privs
   FROM aclexplode(g.acl) a
-  GROUP BY a.grantee) p
-)sql";
+  GROUP BY a.grantee) p)sql"},
+};
+
+
+/// The body after a head: all of it, or only what a relations-only scope
+/// needs.
+std::string FingerprintBody(bool relations_only) {
+  std::string sql = "acl (qn, acl) AS (\n";
+  const char* sep = "";
+  for (const FingerprintPart& p : kAclParts) {
+    if (relations_only && !p.relations) continue;
+    (sql += sep) += p.sql;
+    sep = "\n  UNION ALL\n";
+  }
+  sql += "\n)\n";
+  sep = "";
+  for (const FingerprintPart& p : kBodyBranches) {
+    if (relations_only && !p.relations) continue;
+    (sql += sep) += p.sql;
+    sep = "\nUNION ALL\n";
+  }
+  return sql;
+}
 
 /// One object per line: a newline (or backslash) inside a definition is
 /// written as an escape.
@@ -429,14 +442,14 @@ std::string PgDatabase::OwnTableOids() {
 
 std::vector<pg_detail::PipelineStatement> PgDatabase::FingerprintRead(const std::vector<std::string>& schemas,
                                                                      const FingerprintQuery& query) {
-  std::string sql = std::string(query.head) + kFingerprintBodySql;
+  std::string sql = query.head + FingerprintBody(query.relations_only);
   // SQL-standard function bodies (BEGIN ATOMIC, PostgreSQL 14+) live in
   // prosqlbody, not prosrc.
   const std::string sqlbody =
       ServerVersionNum() >= 140000
           ? "|| E'\\n' || COALESCE(pg_get_function_sqlbody(f.oid), '')"
           : "";
-  sql.replace(sql.find("@SQLBODY@"), 9, sqlbody);
+  if (const size_t at = sql.find("@SQLBODY@"); at != std::string::npos) sql.replace(at, 9, sqlbody);
   // Constants in defaults, bounds and view texts print through their
   // types' output functions: the same settings every time. No JIT:
   // compiling this large query would cost more than running it. The
@@ -463,13 +476,14 @@ std::vector<pg_detail::PipelineStatement> PgDatabase::FingerprintRead(const std:
   all.insert(all.end(), query.params.begin(), query.params.end());
   // Retort's own tables resolved along the session's search_path (before
   // the settings change it) into retort.fingerprint_own, which the query
-  // reads; the settings; the query.
+  // reads; the settings; the query. All three prepared: parsing and
+  // planning even the two small ones cost more than running them.
   return {{"SELECT pg_catalog.set_config('retort.fingerprint_own', "
            "(SELECT COALESCE(pg_catalog.array_agg(pg_catalog.to_regclass(n)::oid) "
            "FILTER (WHERE pg_catalog.to_regclass(n) IS NOT NULL), '{}')::text "
            "FROM pg_catalog.unnest($1::text[]) n), true)",
-           {ArrayLiteral(own)}},
-          {set},
+           {ArrayLiteral(own)}, "retort_fingerprint_own"},
+          {set, {}, std::string(query.name) + "_settings"},
           {sql, all, query.name, true}};
 }
 
@@ -548,7 +562,7 @@ TryResult PgDatabase::TryStatements(const std::vector<std::string>& statements,
 }
 
 PgDatabase::FingerprintQuery PgDatabase::FullFingerprintQuery() {
-  return {"retort_fingerprint", kFullHeadSql, {}, ""};
+  return {"retort_fingerprint", kFullHeadSql, {}, "", false};
 }
 
 PgDatabase::FingerprintQuery PgDatabase::ScopedFingerprintQuery(const FingerprintScope& scope) {
@@ -564,10 +578,11 @@ PgDatabase::FingerprintQuery PgDatabase::ScopedFingerprintQuery(const Fingerprin
   // Index look-ups only, whatever the statistics said when the plan was
   // made: a catalog that was small then (pg_inherits, pg_rewrite,
   // pg_sequence...) may not be later, and the plan is kept.
-  return {"retort_fingerprint_of", kScopedHeadSql,
+  const bool relations_only = scope.others.empty();
+  return {relations_only ? "retort_fingerprint_of_relations" : "retort_fingerprint_of", kScopedHeadSql,
           {ArrayLiteral(rel_schemas), ArrayLiteral(rel_names), ArrayLiteral(other_schemas),
            ArrayLiteral(other_names)},
-          ", pg_catalog.set_config('enable_seqscan', 'off', true)"};
+          ", pg_catalog.set_config('enable_seqscan', 'off', true)", relations_only};
 }
 
 std::vector<std::string> PgDatabase::SchemaFingerprint(

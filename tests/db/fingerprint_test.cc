@@ -705,6 +705,35 @@ TEST_F(FingerprintTest, ScopedIsTheFullOneFilteredToTheScope) {
             std::find(second.begin(), second.end(),
                       "column public.notes_archive.archived_at timestamp with time zone"))
       << Dump(second);
+
+  // Relations alone (what most steps name) go through a shorter query, with
+  // no type, function, extension or schema part: the same lines.
+  scope.relations = {{"", "items"}, {"public", "item_names"}, {"app", "items"}};
+  scope.others.clear();
+  const Lines relations_only = db_->SchemaFingerprintOf(managed, scope);
+  const Lines expected3 = Filter(
+      full,
+      {"public.items", "app.items", "public.items_id_seq", "public.items_code_seq",
+       "public.item_names", "public.items_stats"},
+      {"public.items_pkey", "public.items_tenant_id_name_key", "public.items_tenant_idx",
+       "app.items_pkey"},
+      {});
+  EXPECT_EQ(expected3, relations_only) << "only expected:\n"
+                                       << Dump(Minus(expected3, relations_only))
+                                       << "only scoped:\n"
+                                       << Dump(Minus(relations_only, expected3));
+  EXPECT_GT(std::count_if(relations_only.begin(), relations_only.end(),
+                          [](const std::string& l) { return l.rfind("grant ", 0) == 0; }),
+            3)
+      << Dump(relations_only);
+  // Both variants in one step, each after the other's settings.
+  db_->BeginStep(0, 0);
+  EXPECT_EQ(relations_only, db_->SchemaFingerprintOf(managed, scope));
+  EXPECT_EQ(second, db_->SchemaFingerprintOf(managed, FingerprintScope{{{"app", "items"}, {"public", "notes"},
+                                                                        {"", "events"}},
+                                                                       {{"", "total"}, {"", "span"}, {"app", "app"}}}));
+  EXPECT_EQ(relations_only, db_->SchemaFingerprintOf(managed, scope));
+  db_->RollbackStep();
 }
 
 TEST_F(FingerprintTest, ScopedIgnoresWhatIsOutsideTheScopeAndMissingNames) {

@@ -166,10 +166,11 @@ class PgDatabase final : public Database {
   /// `name`, its parameters after the schemas ($2...), and `settings`
   /// (", pg_catalog.set_config(...)" for the planner).
   struct FingerprintQuery {
-    const char* name;
+    const char* name;  ///< of the prepared statement; one per head and body
     const char* head;
     std::vector<std::string> params;
     const char* settings;
+    bool relations_only;  ///< the body without types, functions, extensions
   };
   static FingerprintQuery FullFingerprintQuery();
   static FingerprintQuery ScopedFingerprintQuery(const FingerprintScope& scope);
