@@ -64,8 +64,9 @@ pg_detail::PipelineStatement ActionStatement(const ProbeAction& a) {
   return WithTenantStatement(a.sql, a.tenant_id);
 }
 
+// Prepared: the probe sets the context before every seed and case.
 pg_detail::PipelineStatement ContextStatement(const std::string& setting, const std::string& context) {
-  return {"SELECT pg_catalog.set_config($1, $2, true)", {setting, context}};
+  return {"SELECT pg_catalog.set_config($1, $2, true)", {setting, context}, "retort_probe_context"};
 }
 
 }  // namespace
@@ -78,24 +79,29 @@ ProbeBatchResult PgDatabase::RunProbeBatch(const std::string& setting, const std
   // transaction, so one round trip holds the whole probe.
   std::vector<pg_detail::PipelineStatement> batch;
   batch.push_back({"SAVEPOINT retort_isolation_probe"});
+  const std::string* context = nullptr;  // the seeds' context so far
   for (const ProbeAction& seed : seeds) {
-    batch.push_back(ContextStatement(setting, seed.context));
+    if (context == nullptr || *context != seed.context) batch.push_back(ContextStatement(setting, seed.context));
+    context = &seed.context;
     batch.push_back(ActionStatement(seed));
   }
   batch.push_back({"SET LOCAL ROLE " + Quote(role)});
+  batch.push_back({"SAVEPOINT retort_probe_case"});
   batch.back().sync_after = true;
   const size_t setup_end = batch.size();
+  // Each case in its own segment, from the state the savepoint holds: a
+  // ROLLBACK TO SAVEPOINT keeps the savepoint, so it both ends the case
+  // before (whether that failed or not) and starts the next.
   std::vector<size_t> at;  // each case's statement in the batch
-  for (const ProbeAction& c : cases) {
-    batch.push_back({"SAVEPOINT retort_probe_case"});
-    batch.push_back(ContextStatement(setting, c.context));
+  for (size_t k = 0; k < cases.size(); ++k) {
+    if (k > 0) batch.push_back({"ROLLBACK TO SAVEPOINT retort_probe_case"});
+    batch.push_back(ContextStatement(setting, cases[k].context));
     at.push_back(batch.size());
-    batch.push_back(ActionStatement(c));
-    batch.back().sync_after = true;
-    batch.push_back({"ROLLBACK TO SAVEPOINT retort_probe_case"});
-    batch.push_back({"RELEASE SAVEPOINT retort_probe_case"});
+    batch.push_back(ActionStatement(cases[k]));
     batch.back().sync_after = true;
   }
+  // Gone with everything nested in it: the case savepoint, the role, the
+  // seeds.
   batch.push_back({"ROLLBACK TO SAVEPOINT retort_isolation_probe"});
   batch.push_back({"RELEASE SAVEPOINT retort_isolation_probe"});
   std::vector<pg_detail::PipelineOutcome> outcomes = RunPipeline(batch);
