@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -20,10 +21,15 @@ int RunLint(const GlobalOptions& global) {
   std::vector<Finding> findings = CheckGraphStatically(map);
   for (size_t i = 0; i < map.size(); ++i) {
     const int node = static_cast<int>(i);
-    for (Finding& f : CheckRevisionStatically(project.script(node), map.node(node))) {
+    // Each file parsed once for both checks.
+    const Script& script = project.script(node);
+    const ScriptAnalysis up = AnalyzeScript(script.upgrade_sql);
+    const std::optional<ScriptAnalysis> down =
+        script.has_downgrade ? std::optional<ScriptAnalysis>(AnalyzeScript(script.downgrade_sql)) : std::nullopt;
+    for (Finding& f : CheckRevisionStatically(script, map.node(node), up, down ? &*down : nullptr)) {
       findings.push_back(std::move(f));
     }
-    for (Finding& f : CheckFixturesStatically(map, project.scripts, node, project.config.tenancy)) {
+    for (Finding& f : CheckFixturesStatically(map, project.scripts, node, project.config.tenancy, up)) {
       findings.push_back(std::move(f));
     }
   }

@@ -69,23 +69,23 @@ Script& Runner::LoadedScript(const std::string& revision) {
   return script;
 }
 
-const std::vector<AnalyzedStatement>& Runner::Statements(const std::string& revision, bool upgrade) {
-  const int node = *map_.FindId(revision);
-  auto key = std::make_pair(node, upgrade);
-  auto it = statements_.find(key);
-  if (it != statements_.end()) return it->second;
+const ScriptAnalysis& Runner::Analysis(const std::string& revision, bool upgrade) {
+  const auto key = std::make_pair(*map_.FindId(revision), upgrade);
+  auto it = analyses_.find(key);
+  if (it != analyses_.end()) return it->second;
   const Script& script = LoadedScript(revision);
-  std::vector<AnalyzedStatement> parsed;
-  if (upgrade || script.has_downgrade) {
-    const std::string& sql = upgrade ? script.upgrade_sql : script.downgrade_sql;
-    try {
-      parsed = AnalyzeSql(sql);
-    } catch (const SqlSyntaxError& e) {
-      throw ProjectError(script.ShownSqlPath(upgrade) + ":" + std::to_string(e.line()) + ":" +
-                         std::to_string(e.column()) + ": syntax error in revision " + revision + ": " + e.what());
-    }
+  ScriptAnalysis analysis;  // no downgrade.sql: no statements
+  if (upgrade || script.has_downgrade) analysis = AnalyzeScript(upgrade ? script.upgrade_sql : script.downgrade_sql);
+  return analyses_.emplace(key, std::move(analysis)).first->second;
+}
+
+const std::vector<AnalyzedStatement>& Runner::Statements(const std::string& revision, bool upgrade) {
+  const ScriptAnalysis& analysis = Analysis(revision, upgrade);
+  if (const auto& e = analysis.syntax_error) {
+    throw ProjectError(ScriptOf(revision).ShownSqlPath(upgrade) + ":" + std::to_string(e->line()) + ":" +
+                       std::to_string(e->column()) + ": syntax error in revision " + revision + ": " + e->what());
   }
-  return statements_.emplace(key, std::move(parsed)).first->second;
+  return analysis.statements;
 }
 
 std::vector<Finding> Runner::CheckStatically(const std::vector<PlannedStep>& steps) {
@@ -95,14 +95,17 @@ std::vector<Finding> Runner::CheckStatically(const std::vector<PlannedStep>& ste
     const bool upgrade = step.kind == PlannedStep::Kind::kUpgrade;
     const Script& script = LoadedScript(step.revision);
     const std::string running = script.ShownSqlPath(upgrade);
-    for (Finding& f : CheckRevisionStatically(script, map_.node(*map_.FindId(step.revision)))) {
+    const RevisionNode& node = map_.node(*map_.FindId(step.revision));
+    const ScriptAnalysis* down = script.has_downgrade ? &Analysis(step.revision, false) : nullptr;
+    for (Finding& f : CheckRevisionStatically(script, node, Analysis(step.revision, true), down)) {
       // A destructive statement matters in the file that runs; the other
       // file's are the inverse's business (its own pre-flight).
       if (f.severity == Severity::kConfirm && f.file != running) continue;
       findings.push_back(std::move(f));
     }
     if (upgrade) {
-      for (Finding& f : CheckFixturesStatically(map_, scripts_, *map_.FindId(step.revision), config_.tenancy)) {
+      for (Finding& f : CheckFixturesStatically(map_, scripts_, *map_.FindId(step.revision), config_.tenancy,
+                                                Analysis(step.revision, true))) {
         findings.push_back(std::move(f));
       }
     }

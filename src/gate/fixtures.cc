@@ -57,13 +57,15 @@ bool FindFixture(const RevisionMap& map, const std::vector<Script>& scripts, con
 
 std::vector<Finding> CheckFixturesStatically(const RevisionMap& map, const std::vector<Script>& scripts, int node,
                                              const TenancyConfig& tenancy) {
+  return CheckFixturesStatically(map, scripts, node, tenancy,
+                                 AnalyzeScript(scripts[static_cast<size_t>(node)].upgrade_sql));
+}
+
+std::vector<Finding> CheckFixturesStatically(const RevisionMap& map, const std::vector<Script>& scripts, int node,
+                                             const TenancyConfig& tenancy, const ScriptAnalysis& upgrade) {
+  if (!upgrade.ok()) return {};
   const Script& script = scripts[static_cast<size_t>(node)];
-  std::vector<AnalyzedStatement> statements;
-  try {
-    statements = AnalyzeSql(script.upgrade_sql);
-  } catch (const SqlSyntaxError&) {
-    return {};
-  }
+  const std::vector<AnalyzedStatement>& statements = upgrade.statements;
   std::vector<Finding> findings;
   std::vector<std::string> reported;
   for (const AnalyzedStatement& s : statements) {

@@ -1,5 +1,5 @@
 // Static gates: what can be refused from the files alone, before anything
-// runs (SPEC §6). The facts come from libpg_query's parse tree (AnalyzeSql).
+// runs (SPEC §6). The facts come from libpg_query's parse tree (AnalyzeScript).
 #include "retort/gate/static_gates.h"
 
 #include "retort/common/text.h"
@@ -19,19 +19,14 @@ Finding Make(const ScriptFile& f, int line, const char* id, Severity severity, s
   return Finding{id, severity, f.script.revision.id, f.path(), line, std::move(message), std::move(hint), "", "", {}};
 }
 
-/// Analyses one file; a syntax error becomes the file's only finding.
-bool Analyze(const ScriptFile& f, const std::string& sql, std::vector<AnalyzedStatement>& out,
-             std::vector<Finding>& findings) {
-  try {
-    out = AnalyzeSql(sql);
-    return true;
-  } catch (const SqlSyntaxError& e) {
-    findings.push_back(Make(f, e.line(), "sql-syntax", Severity::kError,
-                            std::string("syntax error: ") + e.what() + " (column " +
-                                std::to_string(e.column()) + ")",
-                            "fix the statement; PostgreSQL would reject it the same way"));
-    return false;
-  }
+/// A file's syntax error as its only finding; false when there is one.
+bool Parsed(const ScriptFile& f, const ScriptAnalysis& analysis, std::vector<Finding>& findings) {
+  if (analysis.ok()) return true;
+  const SqlSyntaxError& e = *analysis.syntax_error;
+  findings.push_back(Make(f, e.line(), "sql-syntax", Severity::kError,
+                          std::string("syntax error: ") + e.what() + " (column " + std::to_string(e.column()) + ")",
+                          "fix the statement; PostgreSQL would reject it the same way"));
+  return false;
 }
 
 void CheckStatements(const ScriptFile& f, const std::vector<AnalyzedStatement>& statements,
@@ -75,11 +70,19 @@ void CheckStatements(const ScriptFile& f, const std::vector<AnalyzedStatement>& 
 }  // namespace
 
 std::vector<Finding> CheckRevisionStatically(const Script& script, const RevisionNode& node) {
+  const ScriptAnalysis up = AnalyzeScript(script.upgrade_sql);
+  if (!script.has_downgrade) return CheckRevisionStatically(script, node, up, nullptr);
+  const ScriptAnalysis down = AnalyzeScript(script.downgrade_sql);
+  return CheckRevisionStatically(script, node, up, &down);
+}
+
+std::vector<Finding> CheckRevisionStatically(const Script& script, const RevisionNode& node,
+                                             const ScriptAnalysis& up_analysis, const ScriptAnalysis* down_analysis) {
   std::vector<Finding> findings;
   ScriptFile up{script, true};
   ScriptFile down{script, false};
-  std::vector<AnalyzedStatement> up_statements, down_statements;
-  const bool up_ok = Analyze(up, script.upgrade_sql, up_statements, findings);
+  const bool up_ok = Parsed(up, up_analysis, findings);
+  const std::vector<AnalyzedStatement>& up_statements = up_analysis.statements;
   if (up_ok) CheckStatements(up, up_statements, findings);
 
   if (!script.has_downgrade) {
@@ -89,7 +92,8 @@ std::vector<Finding> CheckRevisionStatically(const Script& script, const Revisio
                             "nothing it cannot undo"));
     return findings;
   }
-  if (!Analyze(down, script.downgrade_sql, down_statements, findings)) return findings;
+  if (!Parsed(down, *down_analysis, findings)) return findings;
+  const std::vector<AnalyzedStatement>& down_statements = down_analysis->statements;
   CheckStatements(down, down_statements, findings);
   // A merge whose upgrade does nothing is the one revision allowed a
   // downgrade that does nothing too.

@@ -413,6 +413,16 @@ std::vector<AnalyzedStatement> AnalyzeSql(const std::string& sql) {
   return result;
 }
 
+ScriptAnalysis AnalyzeScript(const std::string& sql) {
+  ScriptAnalysis analysis;
+  try {
+    analysis.statements = AnalyzeSql(sql);
+  } catch (const SqlSyntaxError& e) {
+    analysis.syntax_error = e;
+  }
+  return analysis;
+}
+
 bool ChangesSomething(const std::vector<AnalyzedStatement>& statements) {
   return std::any_of(statements.begin(), statements.end(),
                      [](const AnalyzedStatement& s) { return s.changes_something; });

@@ -119,6 +119,9 @@ class Runner {
   /// The analysed statements of a revision's upgrade.sql or downgrade.sql
   /// (read and parsed once). Throws ProjectError on a syntax error.
   const std::vector<AnalyzedStatement>& Statements(const std::string& revision, bool upgrade);
+  /// The analysis behind Statements, a syntax error kept (the static gates
+  /// report it as a finding).
+  const ScriptAnalysis& Analysis(const std::string& revision, bool upgrade);
 
   /// The plan for `request` from `heads`; refuses heads this script
   /// directory does not know (the database is ahead of these scripts).
@@ -158,8 +161,8 @@ class Runner {
   std::vector<Script>& scripts_;
   const Config& config_;
   GateOptions gates_;
-  /// Parsed scripts by (node, upgrade?).
-  std::map<std::pair<int, bool>, std::vector<AnalyzedStatement>> statements_;
+  /// Parsed scripts by (node, upgrade?): each file parsed once per run.
+  std::map<std::pair<int, bool>, ScriptAnalysis> analyses_;
   /// The fingerprint of the schema as the last committed step left it (the
   /// next step's "before"); empty when unknown.
   std::vector<std::string> fingerprint_;

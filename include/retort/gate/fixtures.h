@@ -8,6 +8,7 @@
 #include "retort/gate/finding.h"
 #include "retort/revision/revision_map.h"
 #include "retort/script/script.h"
+#include "retort/sql/statement_analysis.h"
 
 namespace retort {
 
@@ -35,5 +36,8 @@ bool FindFixture(const RevisionMap& map, const std::vector<Script>& scripts, con
 /// reports it).
 std::vector<Finding> CheckFixturesStatically(const RevisionMap& map, const std::vector<Script>& scripts, int node,
                                              const TenancyConfig& tenancy);
+/// The same from the upgrade's analysis, made once per run.
+std::vector<Finding> CheckFixturesStatically(const RevisionMap& map, const std::vector<Script>& scripts, int node,
+                                             const TenancyConfig& tenancy, const ScriptAnalysis& upgrade);
 
 }  // namespace retort

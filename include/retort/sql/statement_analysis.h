@@ -2,6 +2,7 @@
 // What each statement of a migration script does, read from PostgreSQL's own
 // parse tree (libpg_query): the facts the static gates (SPEC §6) and the
 // runner need. Pure: text in, values out, no database.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,18 @@ struct AnalyzedStatement {
 ///
 /// Throws SqlSyntaxError (line/column in the whole script).
 std::vector<AnalyzedStatement> AnalyzeSql(const std::string& sql);
+
+/// One script's analysis, or the syntax error that stopped it: made once
+/// per run and shared by the static gates, the fixture check and the runner
+/// (parsing is most of the client's work per step).
+struct ScriptAnalysis {
+  std::vector<AnalyzedStatement> statements;
+  std::optional<SqlSyntaxError> syntax_error;
+  bool ok() const { return !syntax_error; }
+};
+
+/// AnalyzeSql, with a syntax error kept rather than thrown.
+ScriptAnalysis AnalyzeScript(const std::string& sql);
 
 /// True when at least one statement changes something (the downgrade-stub
 /// gate: a downgrade with none is a stub).
