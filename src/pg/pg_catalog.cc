@@ -621,21 +621,26 @@ WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p')
   AND c.oid <> ALL ($2::oid[])
 )sql";
 
-// Each facts query starts with "WITH wanted AS (<one of the two above>)",
-// so that the four are independent and go in one pipeline.
+// The facts are one query, "WITH wanted AS (<one of the two above>)" and
+// the four parts below joined by UNION ALL: one statement and one executor
+// start-up per step instead of four, and `wanted` (referenced by each part,
+// so computed once) resolved once. Every part has the same columns: its
+// kind ('t' table, 'p' policy, 'i' index, 'f' foreign key), the table's
+// OID, then ten values as text (booleans as 'true'/'false', arrays in
+// their text form), NULL where a part has fewer.
 // $3 the app role, $4 the tenant column.
 constexpr const char kTableFactsSql[] = R"sql(
 , app AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $3)
-SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
-       c.relkind = 'p', c.relrowsecurity, c.relforcerowsecurity,
-       a.attname IS NOT NULL,
+SELECT 't', c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
+       (c.relkind = 'p')::text, c.relrowsecurity::text, c.relforcerowsecurity::text,
+       (a.attname IS NOT NULL)::text,
        COALESCE(pg_catalog.format_type(a.atttypid, a.atttypmod), ''),
-       COALESCE(a.attnotnull, false),
+       COALESCE(a.attnotnull, false)::text,
        ARRAY(SELECT x.p FROM app,
                     unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
                       WITH ORDINALITY AS x(p, o)
              WHERE pg_catalog.has_table_privilege(app.oid, c.oid, x.p)
-             ORDER BY x.o)
+             ORDER BY x.o)::text
 FROM wanted w
 JOIN pg_catalog.pg_class c ON c.oid = w.oid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -644,25 +649,28 @@ LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $4
 )sql";
 
 constexpr const char kPolicyFactsSql[] = R"sql(
-SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
+SELECT 'p', p.polrelid, p.polname::text, p.polcmd::text, p.polpermissive::text,
        ARRAY(SELECT CASE WHEN x = 0 THEN 'public'
                     ELSE pg_catalog.pg_get_userbyid(x)::text END
-             FROM unnest(p.polroles) x),
+             FROM unnest(p.polroles) x)::text,
        COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),
-       COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '')
+       COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''),
+       NULL, NULL, NULL, NULL
 FROM pg_catalog.pg_policy p
 WHERE p.polrelid = ANY (ARRAY(SELECT oid FROM wanted))
 )sql";
 
 constexpr const char kIndexFactsSql[] = R"sql(
-SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid,
-       am.amname, COALESCE(pg_catalog.pg_get_expr(i.indpred, i.indrelid), ''),
+SELECT 'i', i.indrelid, ic.relname::text, i.indisunique::text, i.indisprimary::text,
+       i.indisvalid::text, am.amname::text,
+       COALESCE(pg_catalog.pg_get_expr(i.indpred, i.indrelid), ''),
        ARRAY(SELECT COALESCE(a.attname::text, '')
              FROM generate_series(0, i.indnkeyatts - 1) k
              LEFT JOIN pg_catalog.pg_attribute a
                ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
               AND i.indkey[k] <> 0
-             ORDER BY k)
+             ORDER BY k)::text,
+       NULL, NULL, NULL
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -673,18 +681,19 @@ WHERE i.indrelid = ANY (ARRAY(SELECT oid FROM wanted))
 // referenced partition, as a child constraint on the same table: those
 // copies are left out. A partition's copy of its parent's key is its own.
 constexpr const char kForeignKeyFactsSql[] = R"sql(
-SELECT con.conrelid, con.conname, rn.nspname, rc.relname, con.confdeltype,
-       con.convalidated,
+SELECT 'f', con.conrelid, con.conname::text, rn.nspname::text, rc.relname::text,
+       con.confdeltype::text, con.convalidated::text,
        ARRAY(SELECT a.attname::text
              FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_catalog.pg_attribute a
                ON a.attrelid = con.conrelid AND a.attnum = k.num
-             ORDER BY k.ord),
+             ORDER BY k.ord)::text,
        ARRAY(SELECT a.attname::text
              FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_catalog.pg_attribute a
                ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.ord)
+             ORDER BY k.ord)::text,
+       NULL, NULL, NULL
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
@@ -786,18 +795,15 @@ GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
     params = {ArrayLiteral(nsps), ArrayLiteral(rels)};
   }
   wanted += ")";
-  std::vector<std::string> table_params = params;
-  table_params.push_back(app_role);
-  table_params.push_back(tenant_column);
-  // One round trip: each query finds the wanted tables itself. Prepared
-  // statements: planning these catalog joins costs more than running them
-  // (~1 ms against ~0.1 ms each), and a generic plan survives the step's DDL.
+  params.push_back(app_role);
+  params.push_back(tenant_column);
+  // One round trip. Prepared statements: planning these catalog joins costs
+  // more than running them, and a generic plan survives the step's DDL.
   const std::string variant = tables.empty() ? "all" : "named";
   std::vector<pg_detail::PipelineStatement> queries = {
-      {wanted + kTableFactsSql, table_params, "retort_facts_tables_" + variant, false},
-      {wanted + kPolicyFactsSql, params, "retort_facts_policies_" + variant, false},
-      {wanted + kIndexFactsSql, params, "retort_facts_indexes_" + variant, false},
-      {wanted + kForeignKeyFactsSql, params, "retort_facts_foreign_keys_" + variant, false}};
+      {wanted + kTableFactsSql + "UNION ALL" + kPolicyFactsSql + "UNION ALL" + kIndexFactsSql + "UNION ALL" +
+           kForeignKeyFactsSql,
+       params, "retort_facts_" + variant, false}};
   if (with_role) queries.push_back({kRoleFactsSql, {app_role}, "retort_facts_role", false});
   std::vector<Rows> results;
   for (int attempt = 0;; ++attempt) {
@@ -828,26 +834,27 @@ GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
   }
 
   GateFacts facts;
-  if (with_role) facts.role = RoleFactsOf(app_role, results.at(4));
+  if (with_role) facts.role = RoleFactsOf(app_role, results.at(1));
   std::vector<TableFacts>& out = facts.tables;
   std::unordered_map<std::string, size_t> index_of;
-  {
-    const Rows& r = results.at(0);
-    for (int i = 0; i < r.size(); ++i) {
-      TableFacts t;
-      index_of[r.Text(i, 0)] = out.size();
-      t.schema = r.Text(i, 1);
-      t.name = r.Text(i, 2);
-      t.owner = r.Text(i, 3);
-      t.partitioned = r.Bool(i, 4);
-      t.rls_enabled = r.Bool(i, 5);
-      t.rls_forced = r.Bool(i, 6);
-      t.has_tenant_column = r.Bool(i, 7);
-      t.tenant_column_type = r.Text(i, 8);
-      t.tenant_column_not_null = r.Bool(i, 9);
-      t.app_role_privileges = r.Array(i, 10);
-      out.push_back(std::move(t));
-    }
+  const Rows& r = results.at(0);
+  // The tables first (the UNION's order is not promised), then what hangs
+  // off them; a part's values start at column 2.
+  for (int i = 0; i < r.size(); ++i) {
+    if (r.Text(i, 0) != "t") continue;
+    TableFacts t;
+    index_of[r.Text(i, 1)] = out.size();
+    t.schema = r.Text(i, 2);
+    t.name = r.Text(i, 3);
+    t.owner = r.Text(i, 4);
+    t.partitioned = r.Bool(i, 5);
+    t.rls_enabled = r.Bool(i, 6);
+    t.rls_forced = r.Bool(i, 7);
+    t.has_tenant_column = r.Bool(i, 8);
+    t.tenant_column_type = r.Text(i, 9);
+    t.tenant_column_not_null = r.Bool(i, 10);
+    t.app_role_privileges = r.Array(i, 11);
+    out.push_back(std::move(t));
   }
   if (out.empty()) return facts;
   auto at = [&](const std::string& oid) -> TableFacts& {
@@ -857,46 +864,38 @@ GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
     }
     return out[it->second];
   };
-  {
-    const Rows& r = results.at(1);
-    for (int i = 0; i < r.size(); ++i) {
+  for (int i = 0; i < r.size(); ++i) {
+    const std::string kind = r.Text(i, 0);
+    if (kind == "p") {
       PolicyFacts p;
-      p.name = r.Text(i, 1);
-      p.command = PolicyCommand(r.Text(i, 2));
-      p.permissive = r.Bool(i, 3);
-      p.roles = r.Array(i, 4);
+      p.name = r.Text(i, 2);
+      p.command = PolicyCommand(r.Text(i, 3));
+      p.permissive = r.Bool(i, 4);
+      p.roles = r.Array(i, 5);
       std::sort(p.roles.begin(), p.roles.end());
-      p.using_expr = r.Text(i, 5);
-      p.check_expr = r.Text(i, 6);
-      at(r.Text(i, 0)).policies.push_back(std::move(p));
-    }
-  }
-  {
-    const Rows& r = results.at(2);
-    for (int i = 0; i < r.size(); ++i) {
+      p.using_expr = r.Text(i, 6);
+      p.check_expr = r.Text(i, 7);
+      at(r.Text(i, 1)).policies.push_back(std::move(p));
+    } else if (kind == "i") {
       IndexFacts x;
-      x.name = r.Text(i, 1);
-      x.unique = r.Bool(i, 2);
-      x.primary = r.Bool(i, 3);
-      x.valid = r.Bool(i, 4);
-      x.method = r.Text(i, 5);
-      x.predicate = r.Text(i, 6);
-      x.columns = r.Array(i, 7);
-      at(r.Text(i, 0)).indexes.push_back(std::move(x));
-    }
-  }
-  {
-    const Rows& r = results.at(3);
-    for (int i = 0; i < r.size(); ++i) {
+      x.name = r.Text(i, 2);
+      x.unique = r.Bool(i, 3);
+      x.primary = r.Bool(i, 4);
+      x.valid = r.Bool(i, 5);
+      x.method = r.Text(i, 6);
+      x.predicate = r.Text(i, 7);
+      x.columns = r.Array(i, 8);
+      at(r.Text(i, 1)).indexes.push_back(std::move(x));
+    } else if (kind == "f") {
       ForeignKeyFacts f;
-      f.name = r.Text(i, 1);
-      f.ref_schema = r.Text(i, 2);
-      f.ref_table = r.Text(i, 3);
-      f.on_delete = ForeignKeyAction(r.Text(i, 4));
-      f.validated = r.Bool(i, 5);
-      f.columns = r.Array(i, 6);
-      f.ref_columns = r.Array(i, 7);
-      at(r.Text(i, 0)).foreign_keys.push_back(std::move(f));
+      f.name = r.Text(i, 2);
+      f.ref_schema = r.Text(i, 3);
+      f.ref_table = r.Text(i, 4);
+      f.on_delete = ForeignKeyAction(r.Text(i, 5));
+      f.validated = r.Bool(i, 6);
+      f.columns = r.Array(i, 7);
+      f.ref_columns = r.Array(i, 8);
+      at(r.Text(i, 1)).foreign_keys.push_back(std::move(f));
     }
   }
   auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
