@@ -163,11 +163,15 @@ class Probe {
       x.tenant_column = column;
       return x;
     };
-    std::vector<ProbeAction> seeds = {exec(a, tenant_fixture_.sql, a), exec(b, tenant_fixture_.sql, b)};
+    // Seeds grouped by tenant (each tenant's rows in table order), so the
+    // context changes once.
+    std::vector<ProbeAction> seeds;
+    for (const std::string* tenant : {&a, &b}) {
+      seeds.push_back(exec(*tenant, tenant_fixture_.sql, *tenant));
+      for (const ProbeTable* t : tables) seeds.push_back(exec(*tenant, t->fixture.sql, *tenant));
+    }
     std::vector<ProbeAction> cases;
     for (const ProbeTable* t : tables) {
-      seeds.push_back(exec(a, t->fixture.sql, a));
-      seeds.push_back(exec(b, t->fixture.sql, b));
       cases.push_back(visible(a, t->table));
       cases.push_back(visible(b, t->table));
       cases.push_back(visible("", t->table));

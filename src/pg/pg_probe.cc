@@ -1,6 +1,7 @@
 // PgDatabase: the isolation probe's primitives and the destructive
 // pre-flight counts (row data, where pg_catalog.cc reads the catalog).
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -86,6 +87,22 @@ ProbeBatchResult PgDatabase::RunProbeBatch(const std::string& setting, const std
     batch.push_back(ActionStatement(seed));
   }
   batch.push_back({"SET LOCAL ROLE " + Quote(role)});
+  // The context most cases use is set before the case savepoint: rolling
+  // back to it restores that context, so those cases need no statement of
+  // their own.
+  std::map<std::string, int> uses;
+  for (const ProbeAction& c : cases) ++uses[c.context];
+  const std::string* common = nullptr;
+  int most = 0;
+  for (const auto& [value, n] : uses) {
+    if (n > most) {
+      most = n;
+      common = &value;
+    }
+  }
+  if (common != nullptr && (context == nullptr || *context != *common)) {
+    batch.push_back(ContextStatement(setting, *common));
+  }
   batch.push_back({"SAVEPOINT retort_probe_case"});
   batch.back().sync_after = true;
   const size_t setup_end = batch.size();
@@ -95,7 +112,7 @@ ProbeBatchResult PgDatabase::RunProbeBatch(const std::string& setting, const std
   std::vector<size_t> at;  // each case's statement in the batch
   for (size_t k = 0; k < cases.size(); ++k) {
     if (k > 0) batch.push_back({"ROLLBACK TO SAVEPOINT retort_probe_case"});
-    batch.push_back(ContextStatement(setting, cases[k].context));
+    if (common == nullptr || cases[k].context != *common) batch.push_back(ContextStatement(setting, cases[k].context));
     at.push_back(batch.size());
     batch.push_back(ActionStatement(cases[k]));
     batch.back().sync_after = true;
