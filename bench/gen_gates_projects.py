@@ -284,18 +284,22 @@ KINDS = ["fingerprint", "catalog facts", "isolation probe", "round trip (inverse
 
 
 def kind(text: str, up: set[str], down: set[str]) -> str:
+    """The gate (or other part of a step) a logged statement belongs to: by
+    its text, or for the savepoints and settings retort pipelines around its
+    reads, by the savepoint's name or the setting's."""
     t = runner.normalize(text)
     if t in up:
         return "migration"
     if t in down or "retort_round_trip" in t:
         return "round trip (inverse script)"
-    if ("retort_fingerprint" in t or t.startswith("WITH ns AS") or "to_regclass(n)::oid" in t
-            or t.startswith("SET LOCAL jit = off") or "server_version_num" in t):
+    if ("retort_fingerprint" in t or re.match(r"WITH (RECURSIVE )?ns AS", t) or "to_regclass(n)::oid" in t
+            or "set_config('jit', 'off', true)" in t or t.startswith("SET LOCAL jit = off")
+            or "server_version_num" in t):
         return "fingerprint"
-    if (t.startswith(("WITH wanted AS", "WITH RECURSIVE r AS")) or "FROM pg_catalog.pg_policy p" in t
-            or "FROM pg_catalog.pg_index i" in t or "con.contype = 'f'" in t):
+    if t.startswith(("WITH wanted AS", "WITH RECURSIVE r AS")) or "retort_facts" in t:
         return "catalog facts"
-    if ("retort_isolation" in t or "set_config(" in t or "gen_random_uuid()::text" in t
+    if ("retort_isolation" in t or "retort_probe_case" in t or "set_config($1, $2, true)" in t
+            or "gen_random_uuid()::text" in t
             or "current_setting('role')" in t or t.startswith(("SET LOCAL ROLE", "RESET ROLE"))
             or re.match(r'SELECT DISTINCT "[^"]+"::text FROM ', t) or re.match(r'UPDATE "[^"]+"\."[^"]+" SET ', t)
             or ("$1" in t and "probe" in t)):
@@ -308,8 +312,8 @@ def attribute(chain: Path, logs: list[Path]) -> None:
     revs = make_chain(len(manifest["revisions"]), manifest["app_role"])
     up = {runner.normalize(x) for r in revs for x in r["up"]}
     down = {runner.normalize(x) for r in revs for x in r["down_sql"]} - up
-    print("| run | steps | " + " | ".join(f"{k}: trips / server ms" for k in KINDS)
-          + " | all: trips / server ms | fingerprints: count, ms each |")
+    print("| run | steps | " + " | ".join(f"{k}: statements / server ms" for k in KINDS)
+          + " | all: statements / server ms | fingerprints: count, ms each |")
     print("|---|---:|" + "---:|" * (len(KINDS) + 2))
     for log in logs:
         entries, cur = [], None
@@ -336,7 +340,7 @@ def attribute(chain: Path, logs: list[Path]) -> None:
             ms[k] += float(m.group(1))
             if m.group(2) in ("statement", "execute"):
                 trips[k] += 1
-            if m.group(3).lstrip().startswith("WITH ns AS"):
+            if re.match(r"WITH (RECURSIVE )?ns AS", m.group(3).lstrip()):
                 fp_ms += float(m.group(1))
                 fp_count += m.group(2) == "execute"
             if "INSERT INTO \"retort_history\"" in m.group(3) and m.group(2) in ("statement", "execute"):
