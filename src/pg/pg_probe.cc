@@ -121,13 +121,21 @@ ProbeBatchResult PgDatabase::RunProbeBatch(const std::string& setting, const std
   // seeds.
   batch.push_back({"ROLLBACK TO SAVEPOINT retort_isolation_probe"});
   batch.push_back({"RELEASE SAVEPOINT retort_isolation_probe"});
-  std::vector<pg_detail::PipelineOutcome> outcomes = RunPipeline(batch);
-
-  // The probe's savepoint must be gone whatever happened, and the step
-  // usable: if the last segment did not run, recover the usual way.
-  if (!outcomes.back().ok()) {
-    if (!outcomes.front().ok()) throw *outcomes.front().error;  // the step transaction had failed
-    Raw("ROLLBACK TO SAVEPOINT retort_isolation_probe; RELEASE SAVEPOINT retort_isolation_probe");
+  std::vector<pg_detail::PipelineOutcome> outcomes;
+  for (int attempt = 0;; ++attempt) {
+    outcomes = RunPipeline(batch);
+    // The probe's savepoint must be gone whatever happened, and the step
+    // usable: if the last segment did not run, recover the usual way.
+    if (!outcomes.back().ok()) {
+      if (!outcomes.front().ok()) throw *outcomes.front().error;  // the step transaction had failed
+      Raw("ROLLBACK TO SAVEPOINT retort_isolation_probe; RELEASE SAVEPOINT retort_isolation_probe");
+    }
+    // A script ran DEALLOCATE: the context statement vanished, RunPipeline
+    // forgot it, and the probe runs again with it prepared afresh.
+    const bool vanished = std::any_of(outcomes.begin(), outcomes.end(), [](const pg_detail::PipelineOutcome& o) {
+      return o.error && o.error->sqlstate() == "26000";
+    });
+    if (!vanished || attempt > 0) break;
   }
   ProbeBatchResult result;
   result.setup_ok = true;

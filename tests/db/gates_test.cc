@@ -176,6 +176,21 @@ TEST_F(GatesDbTest, ProbeBatchGivesEachCaseItsOwnResultInOneRoundTrip) {
   EXPECT_THROW(db_->ReleaseSavepoint("retort_isolation_probe"), StatementError);
   db_->RollbackStep();
 
+  // A script's DEALLOCATE ALL takes the probe's prepared statement: the
+  // same results, nothing left.
+  db_->BeginStep(0, 0);
+  db_->ExecScript("DEALLOCATE ALL");
+  ProbeBatchResult again = db_->RunProbeBatch(setting, seeds, app_.name(), cases);
+  ASSERT_TRUE(again.setup_ok);
+  ASSERT_EQ(again.cases.size(), 5u);
+  EXPECT_EQ(again.cases[0].tenants, std::vector<std::string>{a});
+  EXPECT_EQ(again.cases[1].tenants, std::vector<std::string>{b});
+  EXPECT_FALSE(again.cases[2].ok);
+  EXPECT_EQ(again.cases[3].affected, 1);
+  EXPECT_EQ(again.cases[4].tenants, std::vector<std::string>{a});
+  EXPECT_EQ(db_->CountRows("docs"), 0);
+  db_->RollbackStep();
+
   // A failing seed: no case result, nothing left, the step still usable.
   db_->BeginStep(0, 0);
   seeds.push_back(exec(a, "INSERT INTO docs (tenant_id, nope) VALUES ($1, 1)", a));
