@@ -107,7 +107,7 @@ std::pair<std::vector<int>, std::vector<RevRef>> CollectUpgrade(const RevisionMa
     std::string branch = lower.str.substr(0, lower.str.find('@'));
     RevRef branch_rev = map.GetRevision(branch);
     if (branch_rev >= 0 && map.id(branch_rev) == branch) {
-      const auto& labels = map.node(branch_rev).branch_labels;
+      const auto& labels = map.node(branch_rev).branch_labels();
       if (labels.size() != 1) {
         throw RevisionError("Revision " + branch + " used as a branch name must carry exactly one branch label");
       }

@@ -1,9 +1,11 @@
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "retort/revision/branch_labels.h"
 #include "retort/revision/revision.h"
 #include "retort/revision/revision_error.h"
 
@@ -27,7 +29,11 @@ struct RevisionNode {
   std::vector<int> normalized_down;  ///< versioned_down + normalized_deps
   std::vector<int> nextrev;          ///< children by down_revision
   std::vector<int> all_nextrev;      ///< children by down_revision or depends_on
-  std::vector<std::string> branch_labels;  ///< declared + propagated, first-seen order
+  /// Declared + propagated, first-seen order; shared with the other nodes
+  /// that carry the same labels.
+  std::shared_ptr<const BranchLabels> labels = BranchLabels::Empty();
+
+  const std::vector<std::string>& branch_labels() const { return labels->names; }
 
   bool is_head() const { return nextrev.empty(); }
   bool is_real_head() const { return all_nextrev.empty(); }
