@@ -420,18 +420,38 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
     std::sort(current_heads.begin(), current_heads.end());
   }
   AncestorQuery ancestors(map);
+  // Only a head ranked above the candidate can descend from it. Heads that
+  // wait far below (targets of depends_on met high up) would otherwise be
+  // asked about at every step, which is quadratic on long histories, so a
+  // max-heap of the heads' ranks (entries dropped lazily once a head leaves)
+  // tells whether any head is ranked above the candidate at all.
+  std::vector<char> is_head(n, 0);
+  std::vector<std::pair<int, int>> by_rank;  // (rank, head), a max-heap
+  auto add_head = [&](int h) {
+    is_head[h] = 1;
+    by_rank.emplace_back(map.rank(h), h);
+    std::push_heap(by_rank.begin(), by_rank.end());
+  };
+  for (int h : current_heads) add_head(h);
 
   std::vector<int> output;
+  std::vector<int> heads_to_add;
   size_t idx = 0;
   while (!current_heads.empty()) {
     int candidate = current_heads[idx];
+    while (!is_head[by_rank.front().second]) {
+      std::pop_heap(by_rank.begin(), by_rank.end());
+      by_rank.pop_back();
+    }
     bool blocked = false;
-    for (size_t check = 0; check < current_heads.size(); ++check) {
-      if (check != idx && ancestors.IsAncestorOrSelf(candidate, current_heads[check])) {
-        // Another head descends from the candidate: emit that line first.
-        idx = check;
-        blocked = true;
-        break;
+    if (by_rank.front().second != candidate) {
+      for (size_t check = 0; check < current_heads.size(); ++check) {
+        if (check != idx && ancestors.IsAncestorOrSelf(candidate, current_heads[check])) {
+          // Another head descends from the candidate: emit that line first.
+          idx = check;
+          blocked = true;
+          break;
+        }
       }
     }
     if (blocked) continue;
@@ -441,21 +461,22 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
       --todo_count;
     }
     const RevisionNode& node = map.node(candidate);
-    std::vector<int> heads_to_add;
+    heads_to_add.clear();
     for (int r : node.normalized_down) {
-      if (todo[r] && std::find(current_heads.begin(), current_heads.end(), r) == current_heads.end()) {
-        heads_to_add.push_back(r);
-      }
+      if (todo[r] && !is_head[r]) heads_to_add.push_back(r);
     }
     // Alembic keeps each head's ancestor set equal to the ancestors of the
     // head's current position (it drops the emitted candidate on a plain
     // step, recomputes at merges); AncestorQuery answers for that position.
+    // A head leaves only once emitted, and emitted revisions never return.
+    is_head[candidate] = 0;
     if (heads_to_add.empty()) {
       current_heads.erase(current_heads.begin() + static_cast<long>(idx));
       idx = idx > 0 ? idx - 1 : 0;
     } else {
       current_heads[idx] = heads_to_add.front();
       for (size_t k = 1; k < heads_to_add.size(); ++k) current_heads.push_back(heads_to_add[k]);
+      for (int h : heads_to_add) add_head(h);
     }
   }
   if (todo_count != 0) {
