@@ -366,23 +366,34 @@ namespace {
 /// at every merge, which is quadratic on long histories; the sets are only
 /// ever asked this question, so answer it by searching down from `b`, never
 /// below `a`'s rank (nothing there can reach `a`).
+/// The sort asks about the same `a` again and again while the other heads
+/// move down towards it, so a search that finds `a` marks the path it took
+/// (every node on it descends from `a`) and a later search for `a` stops as
+/// soon as it meets that path.
 class AncestorQuery {
  public:
-  explicit AncestorQuery(const RevisionMap& map) : map_(map), stamp_(map.size(), 0) {}
+  explicit AncestorQuery(const RevisionMap& map)
+      : map_(map), stamp_(map.size(), 0), came_from_(map.size(), -1), descends_from_(map.size(), -1) {}
 
   bool IsAncestorOrSelf(int a, int b) {
     if (a == b) return true;
     if (map_.rank(a) > map_.rank(b)) return false;
+    if (descends_from_[b] == a) return true;
     ++epoch_;
     todo_.assign(1, b);
     stamp_[b] = epoch_;
+    came_from_[b] = -1;
     while (!todo_.empty()) {
       int r = todo_.back();
       todo_.pop_back();
       for (int d : map_.node(r).normalized_down) {
-        if (d == a) return true;
+        if (d == a || descends_from_[d] == a) {
+          for (int p = r; p >= 0; p = came_from_[p]) descends_from_[p] = a;
+          return true;
+        }
         if (stamp_[d] == epoch_ || map_.rank(d) < map_.rank(a)) continue;
         stamp_[d] = epoch_;
+        came_from_[d] = r;
         todo_.push_back(d);
       }
     }
@@ -392,6 +403,8 @@ class AncestorQuery {
  private:
   const RevisionMap& map_;
   std::vector<unsigned> stamp_;
+  std::vector<int> came_from_;      ///< the node the current search reached it from
+  std::vector<int> descends_from_;  ///< an `a` it was found to descend from, or -1
   unsigned epoch_ = 0;
   std::vector<int> todo_;
 };
