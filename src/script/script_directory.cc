@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -228,7 +229,30 @@ struct Location {
 /// One folder found in a version location. Only the name: the folders are
 /// sorted, and most of them never need their paths spelled out twice.
 struct Folder {
+  Folder(std::string folder_name, std::size_t index)
+      : name(std::move(folder_name)), prefix(SortPrefix(name)), location(index) {}
+
+  /// The first 8 bytes of a name as a big-endian number, zero-padded: comparing
+  /// two prefixes orders like comparing those bytes, and revision ids start
+  /// with a dozen random characters, so a sort rarely needs the full names.
+  static std::uint64_t SortPrefix(const std::string& s) {
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      key = key << 8 | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0u);
+    }
+    return key;
+  }
+
+  /// Bytewise by name (locale-independent, like std::string's operator<),
+  /// then by location.
+  bool operator<(const Folder& other) const {
+    if (prefix != other.prefix) return prefix < other.prefix;
+    if (int c = name.compare(other.name)) return c < 0;
+    return location < other.location;
+  }
+
   std::string name;
+  std::uint64_t prefix;
   std::size_t location;  ///< index into the Locations
 };
 
@@ -282,7 +306,7 @@ void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& 
       type = S_ISDIR(target.st_mode) ? DT_DIR : S_ISREG(target.st_mode) ? DT_REG : DT_UNKNOWN;
     }
     if (type == DT_DIR) {
-      folders.push_back(Folder{name, index});
+      folders.emplace_back(name, index);
     } else if (type == DT_REG) {
       const std::string ext = fs::path(name).extension().string();
       if (ext == ".py" || ext == ".sql") {
@@ -386,13 +410,8 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
   for (std::size_t i = 0; i < config.version_locations.size(); ++i) {
     ListLocation(config, i, folders, locations, open_dirs);
   }
-  std::stable_sort(folders.begin(), folders.end(),
-                   [](const Folder& a, const Folder& b) {
-                     // std::string compares bytewise (char_traits<char>::compare
-                     // is memcmp-like, unsigned), independent of the locale.
-                     if (a.name != b.name) return a.name < b.name;
-                     return a.location < b.location;
-                   });
+  // (name, location) is unique, so an unstable sort gives the same order.
+  std::sort(folders.begin(), folders.end());
   // Folders are independent: large projects read and parse them on a few
   // threads. Errors are kept per folder and the first in folder order is
   // thrown, so the message is the same as a sequential load's.
