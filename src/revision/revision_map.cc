@@ -24,13 +24,18 @@ void AddUnique(std::vector<int>& v, int x) {
 
 }  // namespace
 
-RevisionMap::RevisionMap(std::vector<Revision> revisions) {
+RevisionMap::RevisionMap(std::vector<Revision> revisions) : owned_(std::move(revisions)) {
+  std::vector<const Revision*> borrowed;
+  borrowed.reserve(owned_.size());
+  for (const Revision& r : owned_) borrowed.push_back(&r);
+  Build(borrowed);
+}
+
+RevisionMap::RevisionMap(const std::vector<const Revision*>& revisions) { Build(revisions); }
+
+void RevisionMap::Build(const std::vector<const Revision*>& revisions) {
   nodes_.reserve(revisions.size());
-  for (Revision& r : revisions) {
-    RevisionNode n;
-    n.rev = std::move(r);
-    nodes_.push_back(std::move(n));
-  }
+  for (const Revision* r : revisions) nodes_.emplace_back(*r);
   Validate();
   ResolveEdges();
   DetectCycles();  // before anything that needs a topological order

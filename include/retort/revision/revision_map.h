@@ -21,7 +21,9 @@ inline constexpr RevRef kBaseMark = -2; ///< the string "base" that _walk return
 /// (children in the lexical order of their folders), which is the order
 /// retort uses wherever Alembic's result depends on set or listing order.
 struct RevisionNode {
-  Revision rev;
+  explicit RevisionNode(const Revision& r) : rev(r) {}
+
+  const Revision& rev;  ///< owned by the map or, for a project, by its Script
   std::vector<int> versioned_down;   ///< down_revision
   std::vector<int> resolved_deps;    ///< depends_on resolved to revisions
   std::vector<int> normalized_deps;  ///< resolved_deps minus those an ancestor already has
@@ -52,6 +54,12 @@ struct RevisionNode {
 class RevisionMap {
  public:
   explicit RevisionMap(std::vector<Revision> revisions);
+  /// The graph of revisions stored elsewhere (a project's Scripts), without
+  /// copying them: they must stay where they are while the map lives.
+  explicit RevisionMap(const std::vector<const Revision*>& revisions);
+  // Nodes refer to the revisions: a copy would refer to the original's.
+  RevisionMap(const RevisionMap&) = delete;
+  RevisionMap& operator=(const RevisionMap&) = delete;
 
   const std::vector<RevisionNode>& nodes() const { return nodes_; }
   const RevisionNode& node(int i) const { return nodes_[i]; }
@@ -122,6 +130,7 @@ class RevisionMap {
   enum class Edge { kVersionedDown, kNormalizedDown, kAllDown, kNext, kAllNext };
   std::vector<int> Iterate(const std::vector<int>& targets, Edge edge, bool check) const;
   const std::vector<int>& EdgesOf(int i, Edge edge) const;
+  void Build(const std::vector<const Revision*>& revisions);
   void Validate();
   void ResolveEdges();
   void NormalizeDependencies();
@@ -132,6 +141,7 @@ class RevisionMap {
   void PropagateBranchLabels();
   std::string Where(const Revision& r, int line) const;
 
+  std::vector<Revision> owned_;  ///< the revisions, unless they are borrowed
   std::vector<RevisionNode> nodes_;
   std::unordered_map<std::string, int> ids_;
   std::unordered_map<std::string, int> labels_;  ///< declared label -> declaring node
