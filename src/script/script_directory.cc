@@ -330,9 +330,18 @@ std::string IdWhere(const Folder& folder, const Location& location, const std::s
   return extras.revision_where;
 }
 
+/// IdWhere for a folder already loaded: its text is read again rather than
+/// kept for every revision, since only a duplicate id needs it.
+std::string IdWhereOnDisk(const Folder& folder, const Location& location) {
+  const std::string shown = location.shown_base + folder.name + "/migration.yaml";
+  std::optional<std::string> text =
+      ReadProjectFileIfExistsAt(location.dir_fd, folder.name + "/migration.yaml", shown, "file");
+  if (!text) throw MissingFile(shown);
+  return IdWhere(folder, location, *text);
+}
+
 /// Loads one revision folder's migration.yaml (and, when asked, its SQL).
-Script LoadFolder(const Folder& folder, const Location& location, bool read_sql,
-                  std::string& metadata_text) {
+Script LoadFolder(const Folder& folder, const Location& location, bool read_sql) {
   std::string shown_dir = Concat(location.shown_base, folder.name);
   const std::string meta_shown = Concat(shown_dir, "/migration.yaml");
   std::optional<std::string> text = ReadProjectFileIfExistsAt(
@@ -350,10 +359,7 @@ Script LoadFolder(const Folder& folder, const Location& location, bool read_sql,
   script.dir = Concat(location.base, folder.name);
   script.shown_dir = std::move(shown_dir);
   script.metadata_path = Concat(script.dir, "/migration.yaml");
-  script.upgrade_path = Concat(script.dir, "/upgrade.sql");
-  script.downgrade_path = Concat(script.dir, "/downgrade.sql");
   if (read_sql) ReadScriptSql(script);
-  metadata_text = std::move(*text);
   return script;
 }
 
@@ -382,10 +388,10 @@ void ReadScriptSql(Script& script) {
   if (script.sql_loaded) return;
   const std::string shown_dir = script.shown_dir.empty() ? DisplayPath(script.dir) : script.shown_dir;
   std::optional<std::string> up =
-      ReadProjectFileIfExists(script.upgrade_path, shown_dir + "/upgrade.sql", "file");
+      ReadProjectFileIfExists(script.UpgradePath(), shown_dir + "/upgrade.sql", "file");
   if (!up) throw MissingFile(shown_dir + "/upgrade.sql");
   std::optional<std::string> down =
-      ReadProjectFileIfExists(script.downgrade_path, shown_dir + "/downgrade.sql", "file");
+      ReadProjectFileIfExists(script.DowngradePath(), shown_dir + "/downgrade.sql", "file");
   script.upgrade_sql = std::move(*up);
   script.has_downgrade = down.has_value();
   script.downgrade_sql = down ? std::move(*down) : std::string();
@@ -398,7 +404,7 @@ std::optional<std::string> ScriptSqlText(const Script& script, bool upgrade) {
     return upgrade ? script.upgrade_sql : script.downgrade_sql;
   }
   std::optional<std::string> text = ReadProjectFileIfExists(
-      upgrade ? script.upgrade_path : script.downgrade_path, script.ShownSqlPath(upgrade), "file");
+      upgrade ? script.UpgradePath() : script.DowngradePath(), script.ShownSqlPath(upgrade), "file");
   if (!text && upgrade) throw MissingFile(script.ShownSqlPath(true));
   return text;
 }
@@ -417,12 +423,11 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
   // thrown, so the message is the same as a sequential load's.
   const std::size_t n = folders.size();
   std::vector<Script> scripts(n);
-  std::vector<std::string> texts(n);
   std::vector<std::exception_ptr> errors(n);
   auto load_range = [&](std::size_t worker, std::size_t workers) {
     for (std::size_t i = worker; i < n; i += workers) {
       try {
-        scripts[i] = LoadFolder(folders[i], locations[folders[i].location], options.read_sql, texts[i]);
+        scripts[i] = LoadFolder(folders[i], locations[folders[i].location], options.read_sql);
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -443,9 +448,9 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
     auto [it, inserted] = index_by_id.emplace(scripts[i].revision.id, i);
     if (!inserted) {
       const Folder& other = folders[it->second];
-      throw ProjectError(IdWhere(folders[i], locations[folders[i].location], texts[i]) +
+      throw ProjectError(IdWhereOnDisk(folders[i], locations[folders[i].location]) +
                              ": duplicate revision id '" + scripts[i].revision.id + "' (also declared at " +
-                             IdWhere(other, locations[other.location], texts[it->second]) + ")",
+                             IdWhereOnDisk(other, locations[other.location]) + ")",
                          "give one of them a new id, and its folder the same name");
     }
   }
