@@ -10,7 +10,7 @@
 
 namespace retort {
 
-std::string Project::MetadataPath(int node) const {
+const std::string& Project::MetadataPath(int node) const {
   // The loader builds it from the normalised absolute version location.
   return script(node).metadata_path;
 }
