@@ -75,8 +75,20 @@ int RunHistory(const GlobalOptions& global, const HistoryOptions& o) {
   fmt.include_branches = true;
   fmt.include_doc = true;
   fmt.include_parents = true;
+  // Written out in pieces: on a large graph the whole listing is megabytes
+  // (every line carries the labels of its branch), and one string holding it
+  // was grown by copying, each size faulting in fresh pages.
+  constexpr size_t kFlushAt = 64 * 1024;
   std::string out;
-  for (int r : revs) out += CmdFormat(map, r, o.verbose, fmt, project.MetadataPath(r), is_current(r)) + "\n";
+  out.reserve(kFlushAt + 4096);
+  for (int r : revs) {
+    out += CmdFormat(map, r, o.verbose, fmt, project.MetadataPath(r), is_current(r));
+    out += '\n';
+    if (out.size() >= kFlushAt) {
+      std::cout << out;
+      out.clear();
+    }
+  }
   std::cout << out;
   return 0;
 }

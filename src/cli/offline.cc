@@ -93,17 +93,19 @@ int EmitOfflineSql(const Project& project, const GlobalOptions& global, const st
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
-  std::string sql = RenderOfflineSql(
-      steps, table, initial_heads,
-      [&](const PlannedStep& step) { return std::move(statements[static_cast<size_t>(&step - steps.data())]); },
-      [&](const PlannedStep& step) {
-        return step.kind == PlannedStep::Kind::kStamp ||
-               project.script(*project.map->FindId(step.revision)).transactional;
-      });
+  auto step_statements = [&](const PlannedStep& step) {
+    return std::move(statements[static_cast<size_t>(&step - steps.data())]);
+  };
+  auto transactional = [&](const PlannedStep& step) {
+    return step.kind == PlannedStep::Kind::kStamp ||
+           project.script(*project.map->FindId(step.revision)).transactional;
+  };
   if (!global.json()) {
-    std::cout << sql;
+    WriteOfflineSql(steps, table, initial_heads, step_statements, transactional,
+                    [](const std::string& piece) { std::cout << piece; });
     return 0;
   }
+  std::string sql = RenderOfflineSql(steps, table, initial_heads, step_statements, transactional);
   nlohmann::json plan = nlohmann::json::array();
   for (const PlannedStep& step : steps) {
     nlohmann::json changes = nlohmann::json::array();

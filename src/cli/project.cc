@@ -10,7 +10,7 @@
 
 namespace retort {
 
-std::string Project::MetadataPath(int node) const {
+const std::string& Project::MetadataPath(int node) const {
   // The loader builds it from the normalised absolute version location.
   return script(node).metadata_path;
 }
@@ -50,10 +50,12 @@ Project LoadProject(const GlobalOptions& global, bool with_sql) {
   LoadOptions options;
   options.read_sql = with_sql;
   project.scripts = LoadScriptDirectory(project.config, options);
-  std::vector<Revision> revisions;
+  // The map refers to the Scripts' revisions instead of copying them: the
+  // scripts vector is never resized, and a Project only moves as a whole.
+  std::vector<const Revision*> revisions;
   revisions.reserve(project.scripts.size());
-  for (const Script& s : project.scripts) revisions.push_back(s.revision);
-  project.map = std::make_unique<RevisionMap>(std::move(revisions));
+  for (const Script& s : project.scripts) revisions.push_back(&s.revision);
+  project.map = std::make_unique<RevisionMap>(revisions);
   return project;
 }
 

@@ -51,8 +51,8 @@ std::string HeadOnly(const RevisionMap& map, int node, const HeadOnlyOptions& o,
       text = FormatDownRevision(n.rev) + " -> " + text;
     }
   }
-  if (o.include_branches && !n.branch_labels.empty()) {
-    text += " (" + Join(n.branch_labels, ", ") + ")";
+  if (o.include_branches && !n.branch_labels().empty()) {
+    text += " (" + n.labels->joined + ")";
   }
   if (o.head_indicators || o.tree_indicators) {
     if (n.is_real_head()) text += " (head)";
@@ -78,7 +78,7 @@ std::string LogEntry(const RevisionMap& map, int node, const std::string& path, 
   entry += (n.is_merge_point() ? "Merges: " : "Parent: ") + FormatDownRevision(n.rev) + "\n";
   if (!n.rev.depends_on.empty()) entry += "Also depends on: " + Join(n.rev.depends_on, ", ") + "\n";
   if (n.is_branch_point()) entry += "Branches into: " + Join(Ids(map, n.nextrev), ", ") + "\n";
-  if (!n.branch_labels.empty()) entry += "Branch names: " + Join(n.branch_labels, ", ") + "\n";
+  if (!n.branch_labels().empty()) entry += "Branch names: " + n.labels->joined + "\n";
   entry += "Path: " + path + "\n";
   std::vector<std::string> lines;
   for (const std::string& l : SplitLines(LongDoc(n.rev))) lines.push_back("    " + l);
@@ -97,7 +97,7 @@ nlohmann::json RevisionJson(const RevisionMap& map, int node, const std::string&
       {"revision", n.rev.id},
       {"down_revisions", n.rev.down_revisions},
       {"depends_on", n.rev.depends_on},
-      {"branch_labels", n.branch_labels},
+      {"branch_labels", n.branch_labels()},
       {"declared_branch_labels", n.rev.branch_labels},
       {"message", n.rev.message},
       {"doc", Doc(n.rev)},

@@ -50,29 +50,52 @@ std::string VersionChangeSql(const VersionTableRef& ref, const VersionChange& ch
   return "";
 }
 
-std::string RenderOfflineSql(const std::vector<PlannedStep>& steps, const VersionTableRef& table,
-                             const std::vector<std::string>& initial_heads,
-                             const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
-                             const std::function<bool(const PlannedStep&)>& transactional) {
+void WriteOfflineSql(const std::vector<PlannedStep>& steps, const VersionTableRef& table,
+                     const std::vector<std::string>& initial_heads,
+                     const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
+                     const std::function<bool(const PlannedStep&)>& transactional,
+                     const std::function<void(const std::string&)>& write) {
+  constexpr size_t kFlushAt = 64 * 1024;
   std::string out;
+  out.reserve(kFlushAt + 4096);
+  auto add_statements = [&](const PlannedStep& step) {
+    for (const std::string& s : statements(step)) {
+      out += s;
+      out += ";\n\n";
+    }
+  };
   bool no_heads = initial_heads.empty();
   for (const PlannedStep& step : steps) {
     const bool in_transaction = !transactional || transactional(step);
     if (!in_transaction) {
       out += "-- Running " + ShortLog(step) + " (transactional: false: outside a transaction)\n\n";
-      for (const std::string& s : statements(step)) out += s + ";\n\n";
+      add_statements(step);
     }
     out += "BEGIN;\n\n";
     if (no_heads) out += CreateVersionTableSql(table) + ";\n\n";
     if (in_transaction) {
       out += "-- Running " + ShortLog(step) + "\n\n";
-      for (const std::string& s : statements(step)) out += s + ";\n\n";
+      add_statements(step);
     }
     for (const VersionChange& c : step.changes) out += VersionChangeSql(table, c) + ";\n\n";
     out += "COMMIT;\n\n";
     no_heads = step.heads_after.empty();
+    if (out.size() >= kFlushAt) {
+      write(out);
+      out.clear();
+    }
   }
-  return out;
+  if (!out.empty()) write(out);
+}
+
+std::string RenderOfflineSql(const std::vector<PlannedStep>& steps, const VersionTableRef& table,
+                             const std::vector<std::string>& initial_heads,
+                             const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
+                             const std::function<bool(const PlannedStep&)>& transactional) {
+  std::string sql;
+  WriteOfflineSql(steps, table, initial_heads, statements, transactional,
+                  [&](const std::string& piece) { sql += piece; });
+  return sql;
 }
 
 }  // namespace retort

@@ -12,7 +12,8 @@
 namespace retort {
 
 bool RevisionNode::HasLabel(const std::string& label) const {
-  return std::find(branch_labels.begin(), branch_labels.end(), label) != branch_labels.end();
+  const std::vector<std::string>& names = labels->names;
+  return std::find(names.begin(), names.end(), label) != names.end();
 }
 
 namespace {
@@ -21,19 +22,20 @@ void AddUnique(std::vector<int>& v, int x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
 
-void AddLabels(RevisionNode& n, const std::vector<std::string>& labels) {
-  n.branch_labels.insert(n.branch_labels.end(), labels.begin(), labels.end());
-}
-
 }  // namespace
 
-RevisionMap::RevisionMap(std::vector<Revision> revisions) {
+RevisionMap::RevisionMap(std::vector<Revision> revisions) : owned_(std::move(revisions)) {
+  std::vector<const Revision*> borrowed;
+  borrowed.reserve(owned_.size());
+  for (const Revision& r : owned_) borrowed.push_back(&r);
+  Build(borrowed);
+}
+
+RevisionMap::RevisionMap(const std::vector<const Revision*>& revisions) { Build(revisions); }
+
+void RevisionMap::Build(const std::vector<const Revision*>& revisions) {
   nodes_.reserve(revisions.size());
-  for (Revision& r : revisions) {
-    RevisionNode n;
-    n.rev = std::move(r);
-    nodes_.push_back(std::move(n));
-  }
+  for (const Revision* r : revisions) nodes_.emplace_back(*r);
   Validate();
   ResolveEdges();
   DetectCycles();  // before anything that needs a topological order
@@ -243,17 +245,22 @@ void RevisionMap::PropagateBranchLabels() {
   // Alembic's _add_branches: a label covers every descendant of the revision
   // that declares it, then runs down from the last descendant visited until a
   // branch point or merge point, so an unbranched line shares one label.
+  // Each node records which declaring revisions cover it, in index order
+  // (the order its list keeps); the lists are built once per distinct
+  // combination instead of copying label strings into every node.
   // `stamp` marks the nodes that already got the current revision's labels
   // (labels are unique to one revision, so no other check is needed).
   const size_t n = nodes_.size();
-  std::vector<int> stamp;
+  BranchLabelSets sets(n);
+  std::vector<int> stamp(n, -1);
   std::vector<int> todo;
-  // Calls give(node) once for each node the labels declared by `group` cover.
-  auto cover = [&](int group, auto&& give_once) {
+  for (size_t i = 0; i < n; ++i) {
+    if (nodes_[i].rev.branch_labels.empty()) continue;
+    const int group = static_cast<int>(i);
     auto give = [&](int node) {
       if (stamp[node] == group) return;
       stamp[node] = group;
-      give_once(node);
+      sets.Add(node, group);
     };
     // Same visiting order as Iterate(..., kNext): depth first, last child first.
     int last = group;
@@ -272,22 +279,10 @@ void RevisionMap::PropagateBranchLabels() {
       if (nodes_[parent].versioned_down.empty()) break;
       parent = nodes_[parent].versioned_down.front();
     }
-  };
-  // Two passes, counting each node's labels and then filling exactly sized
-  // lists: a line of a large graph carries dozens of labels, and growing the
-  // lists one group at a time was most of the cost of loading it.
-  std::vector<size_t> count(n, 0);
-  stamp.assign(n, -1);
-  for (size_t i = 0; i < n; ++i) {
-    const size_t labels = nodes_[i].rev.branch_labels.size();
-    if (labels > 0) cover(static_cast<int>(i), [&](int node) { count[node] += labels; });
   }
-  for (size_t i = 0; i < n; ++i) nodes_[i].branch_labels.reserve(nodes_[i].branch_labels.size() + count[i]);
-  stamp.assign(n, -1);
-  for (size_t i = 0; i < n; ++i) {
-    const std::vector<std::string>& labels = nodes_[i].rev.branch_labels;
-    if (!labels.empty()) cover(static_cast<int>(i), [&](int node) { AddLabels(nodes_[node], labels); });
-  }
+  std::vector<std::shared_ptr<const BranchLabels>> lists = sets.Build(
+      [&](int group) -> const std::vector<std::string>& { return nodes_[group].rev.branch_labels; });
+  for (size_t i = 0; i < n; ++i) nodes_[i].labels = std::move(lists[i]);
 }
 
 std::optional<int> RevisionMap::LookupKey(const std::string& key) const {

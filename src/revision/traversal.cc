@@ -107,7 +107,7 @@ std::pair<std::vector<int>, std::vector<RevRef>> CollectUpgrade(const RevisionMa
     std::string branch = lower.str.substr(0, lower.str.find('@'));
     RevRef branch_rev = map.GetRevision(branch);
     if (branch_rev >= 0 && map.id(branch_rev) == branch) {
-      const auto& labels = map.node(branch_rev).branch_labels;
+      const auto& labels = map.node(branch_rev).branch_labels();
       if (labels.size() != 1) {
         throw RevisionError("Revision " + branch + " used as a branch name must carry exactly one branch label");
       }
@@ -366,23 +366,34 @@ namespace {
 /// at every merge, which is quadratic on long histories; the sets are only
 /// ever asked this question, so answer it by searching down from `b`, never
 /// below `a`'s rank (nothing there can reach `a`).
+/// The sort asks about the same `a` again and again while the other heads
+/// move down towards it, so a search that finds `a` marks the path it took
+/// (every node on it descends from `a`) and a later search for `a` stops as
+/// soon as it meets that path.
 class AncestorQuery {
  public:
-  explicit AncestorQuery(const RevisionMap& map) : map_(map), stamp_(map.size(), 0) {}
+  explicit AncestorQuery(const RevisionMap& map)
+      : map_(map), stamp_(map.size(), 0), came_from_(map.size(), -1), descends_from_(map.size(), -1) {}
 
   bool IsAncestorOrSelf(int a, int b) {
     if (a == b) return true;
     if (map_.rank(a) > map_.rank(b)) return false;
+    if (descends_from_[b] == a) return true;
     ++epoch_;
     todo_.assign(1, b);
     stamp_[b] = epoch_;
+    came_from_[b] = -1;
     while (!todo_.empty()) {
       int r = todo_.back();
       todo_.pop_back();
       for (int d : map_.node(r).normalized_down) {
-        if (d == a) return true;
+        if (d == a || descends_from_[d] == a) {
+          for (int p = r; p >= 0; p = came_from_[p]) descends_from_[p] = a;
+          return true;
+        }
         if (stamp_[d] == epoch_ || map_.rank(d) < map_.rank(a)) continue;
         stamp_[d] = epoch_;
+        came_from_[d] = r;
         todo_.push_back(d);
       }
     }
@@ -392,6 +403,8 @@ class AncestorQuery {
  private:
   const RevisionMap& map_;
   std::vector<unsigned> stamp_;
+  std::vector<int> came_from_;      ///< the node the current search reached it from
+  std::vector<int> descends_from_;  ///< an `a` it was found to descend from, or -1
   unsigned epoch_ = 0;
   std::vector<int> todo_;
 };
@@ -420,18 +433,38 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
     std::sort(current_heads.begin(), current_heads.end());
   }
   AncestorQuery ancestors(map);
+  // Only a head ranked above the candidate can descend from it. Heads that
+  // wait far below (targets of depends_on met high up) would otherwise be
+  // asked about at every step, which is quadratic on long histories, so a
+  // max-heap of the heads' ranks (entries dropped lazily once a head leaves)
+  // tells whether any head is ranked above the candidate at all.
+  std::vector<char> is_head(n, 0);
+  std::vector<std::pair<int, int>> by_rank;  // (rank, head), a max-heap
+  auto add_head = [&](int h) {
+    is_head[h] = 1;
+    by_rank.emplace_back(map.rank(h), h);
+    std::push_heap(by_rank.begin(), by_rank.end());
+  };
+  for (int h : current_heads) add_head(h);
 
   std::vector<int> output;
+  std::vector<int> heads_to_add;
   size_t idx = 0;
   while (!current_heads.empty()) {
     int candidate = current_heads[idx];
+    while (!is_head[by_rank.front().second]) {
+      std::pop_heap(by_rank.begin(), by_rank.end());
+      by_rank.pop_back();
+    }
     bool blocked = false;
-    for (size_t check = 0; check < current_heads.size(); ++check) {
-      if (check != idx && ancestors.IsAncestorOrSelf(candidate, current_heads[check])) {
-        // Another head descends from the candidate: emit that line first.
-        idx = check;
-        blocked = true;
-        break;
+    if (by_rank.front().second != candidate) {
+      for (size_t check = 0; check < current_heads.size(); ++check) {
+        if (check != idx && ancestors.IsAncestorOrSelf(candidate, current_heads[check])) {
+          // Another head descends from the candidate: emit that line first.
+          idx = check;
+          blocked = true;
+          break;
+        }
       }
     }
     if (blocked) continue;
@@ -441,21 +474,22 @@ std::vector<int> TopologicalSort(const RevisionMap& map, const std::vector<int>&
       --todo_count;
     }
     const RevisionNode& node = map.node(candidate);
-    std::vector<int> heads_to_add;
+    heads_to_add.clear();
     for (int r : node.normalized_down) {
-      if (todo[r] && std::find(current_heads.begin(), current_heads.end(), r) == current_heads.end()) {
-        heads_to_add.push_back(r);
-      }
+      if (todo[r] && !is_head[r]) heads_to_add.push_back(r);
     }
     // Alembic keeps each head's ancestor set equal to the ancestors of the
     // head's current position (it drops the emitted candidate on a plain
     // step, recomputes at merges); AncestorQuery answers for that position.
+    // A head leaves only once emitted, and emitted revisions never return.
+    is_head[candidate] = 0;
     if (heads_to_add.empty()) {
       current_heads.erase(current_heads.begin() + static_cast<long>(idx));
       idx = idx > 0 ? idx - 1 : 0;
     } else {
       current_heads[idx] = heads_to_add.front();
       for (size_t k = 1; k < heads_to_add.size(); ++k) current_heads.push_back(heads_to_add[k]);
+      for (int h : heads_to_add) add_head(h);
     }
   }
   if (todo_count != 0) {

@@ -1,10 +1,12 @@
 #include "retort/script/script_directory.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -228,7 +230,30 @@ struct Location {
 /// One folder found in a version location. Only the name: the folders are
 /// sorted, and most of them never need their paths spelled out twice.
 struct Folder {
+  Folder(std::string folder_name, std::size_t index)
+      : name(std::move(folder_name)), prefix(SortPrefix(name)), location(index) {}
+
+  /// The first 8 bytes of a name as a big-endian number, zero-padded: comparing
+  /// two prefixes orders like comparing those bytes, and revision ids start
+  /// with a dozen random characters, so a sort rarely needs the full names.
+  static std::uint64_t SortPrefix(const std::string& s) {
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      key = key << 8 | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0u);
+    }
+    return key;
+  }
+
+  /// Bytewise by name (locale-independent, like std::string's operator<),
+  /// then by location.
+  bool operator<(const Folder& other) const {
+    if (prefix != other.prefix) return prefix < other.prefix;
+    if (int c = name.compare(other.name)) return c < 0;
+    return location < other.location;
+  }
+
   std::string name;
+  std::uint64_t prefix;
   std::size_t location;  ///< index into the Locations
 };
 
@@ -282,7 +307,7 @@ void ListLocation(const Config& config, std::size_t index, std::vector<Folder>& 
       type = S_ISDIR(target.st_mode) ? DT_DIR : S_ISREG(target.st_mode) ? DT_REG : DT_UNKNOWN;
     }
     if (type == DT_DIR) {
-      folders.push_back(Folder{name, index});
+      folders.emplace_back(name, index);
     } else if (type == DT_REG) {
       const std::string ext = fs::path(name).extension().string();
       if (ext == ".py" || ext == ".sql") {
@@ -306,9 +331,36 @@ std::string IdWhere(const Folder& folder, const Location& location, const std::s
   return extras.revision_where;
 }
 
+/// Reads a script's upgrade.sql and downgrade.sql from `folder`, relative to
+/// `dir_fd` (AT_FDCWD with the absolute folder path, or while loading, the
+/// version location's descriptor with the folder name: fewer path
+/// components for the kernel to resolve, twice per revision).
+void ReadSqlFiles(Script& script, int dir_fd, const std::string& folder) {
+  if (script.sql_loaded) return;
+  const std::string shown_dir = script.shown_dir.empty() ? DisplayPath(script.dir) : script.shown_dir;
+  std::optional<std::string> up =
+      ReadProjectFileIfExistsAt(dir_fd, folder + "/upgrade.sql", shown_dir + "/upgrade.sql", "file");
+  if (!up) throw MissingFile(shown_dir + "/upgrade.sql");
+  std::optional<std::string> down =
+      ReadProjectFileIfExistsAt(dir_fd, folder + "/downgrade.sql", shown_dir + "/downgrade.sql", "file");
+  script.upgrade_sql = std::move(*up);
+  script.has_downgrade = down.has_value();
+  script.downgrade_sql = down ? std::move(*down) : std::string();
+  script.sql_loaded = true;
+}
+
+/// IdWhere for a folder already loaded: its text is read again rather than
+/// kept for every revision, since only a duplicate id needs it.
+std::string IdWhereOnDisk(const Folder& folder, const Location& location) {
+  const std::string shown = location.shown_base + folder.name + "/migration.yaml";
+  std::optional<std::string> text =
+      ReadProjectFileIfExistsAt(location.dir_fd, folder.name + "/migration.yaml", shown, "file");
+  if (!text) throw MissingFile(shown);
+  return IdWhere(folder, location, *text);
+}
+
 /// Loads one revision folder's migration.yaml (and, when asked, its SQL).
-Script LoadFolder(const Folder& folder, const Location& location, bool read_sql,
-                  std::string& metadata_text) {
+Script LoadFolder(const Folder& folder, const Location& location, bool read_sql) {
   std::string shown_dir = Concat(location.shown_base, folder.name);
   const std::string meta_shown = Concat(shown_dir, "/migration.yaml");
   std::optional<std::string> text = ReadProjectFileIfExistsAt(
@@ -326,10 +378,7 @@ Script LoadFolder(const Folder& folder, const Location& location, bool read_sql,
   script.dir = Concat(location.base, folder.name);
   script.shown_dir = std::move(shown_dir);
   script.metadata_path = Concat(script.dir, "/migration.yaml");
-  script.upgrade_path = Concat(script.dir, "/upgrade.sql");
-  script.downgrade_path = Concat(script.dir, "/downgrade.sql");
-  if (read_sql) ReadScriptSql(script);
-  metadata_text = std::move(*text);
+  if (read_sql) ReadSqlFiles(script, location.dir_fd, folder.name);
   return script;
 }
 
@@ -354,19 +403,7 @@ Script ParseMigrationYaml(const std::string& path, const std::string& text) {
   return ParseMigration(path, text, nullptr);
 }
 
-void ReadScriptSql(Script& script) {
-  if (script.sql_loaded) return;
-  const std::string shown_dir = script.shown_dir.empty() ? DisplayPath(script.dir) : script.shown_dir;
-  std::optional<std::string> up =
-      ReadProjectFileIfExists(script.upgrade_path, shown_dir + "/upgrade.sql", "file");
-  if (!up) throw MissingFile(shown_dir + "/upgrade.sql");
-  std::optional<std::string> down =
-      ReadProjectFileIfExists(script.downgrade_path, shown_dir + "/downgrade.sql", "file");
-  script.upgrade_sql = std::move(*up);
-  script.has_downgrade = down.has_value();
-  script.downgrade_sql = down ? std::move(*down) : std::string();
-  script.sql_loaded = true;
-}
+void ReadScriptSql(Script& script) { ReadSqlFiles(script, AT_FDCWD, script.dir); }
 
 std::optional<std::string> ScriptSqlText(const Script& script, bool upgrade) {
   if (script.sql_loaded) {
@@ -374,7 +411,7 @@ std::optional<std::string> ScriptSqlText(const Script& script, bool upgrade) {
     return upgrade ? script.upgrade_sql : script.downgrade_sql;
   }
   std::optional<std::string> text = ReadProjectFileIfExists(
-      upgrade ? script.upgrade_path : script.downgrade_path, script.ShownSqlPath(upgrade), "file");
+      upgrade ? script.UpgradePath() : script.DowngradePath(), script.ShownSqlPath(upgrade), "file");
   if (!text && upgrade) throw MissingFile(script.ShownSqlPath(true));
   return text;
 }
@@ -386,24 +423,18 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
   for (std::size_t i = 0; i < config.version_locations.size(); ++i) {
     ListLocation(config, i, folders, locations, open_dirs);
   }
-  std::stable_sort(folders.begin(), folders.end(),
-                   [](const Folder& a, const Folder& b) {
-                     // std::string compares bytewise (char_traits<char>::compare
-                     // is memcmp-like, unsigned), independent of the locale.
-                     if (a.name != b.name) return a.name < b.name;
-                     return a.location < b.location;
-                   });
+  // (name, location) is unique, so an unstable sort gives the same order.
+  std::sort(folders.begin(), folders.end());
   // Folders are independent: large projects read and parse them on a few
   // threads. Errors are kept per folder and the first in folder order is
   // thrown, so the message is the same as a sequential load's.
   const std::size_t n = folders.size();
   std::vector<Script> scripts(n);
-  std::vector<std::string> texts(n);
   std::vector<std::exception_ptr> errors(n);
   auto load_range = [&](std::size_t worker, std::size_t workers) {
     for (std::size_t i = worker; i < n; i += workers) {
       try {
-        scripts[i] = LoadFolder(folders[i], locations[folders[i].location], options.read_sql, texts[i]);
+        scripts[i] = LoadFolder(folders[i], locations[folders[i].location], options.read_sql);
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -424,9 +455,9 @@ std::vector<Script> LoadScriptDirectory(const Config& config, const LoadOptions&
     auto [it, inserted] = index_by_id.emplace(scripts[i].revision.id, i);
     if (!inserted) {
       const Folder& other = folders[it->second];
-      throw ProjectError(IdWhere(folders[i], locations[folders[i].location], texts[i]) +
+      throw ProjectError(IdWhereOnDisk(folders[i], locations[folders[i].location]) +
                              ": duplicate revision id '" + scripts[i].revision.id + "' (also declared at " +
-                             IdWhere(other, locations[other.location], texts[it->second]) + ")",
+                             IdWhereOnDisk(other, locations[other.location]) + ")",
                          "give one of them a new id, and its folder the same name");
     }
   }

@@ -308,8 +308,8 @@ TEST_F(ScriptDirectoryTest, ReadsFoldersInLexicalOrder) {
   const Script& b = scripts[2];
   EXPECT_EQ((dir_.path() / "versions/b_second").string(), b.dir);
   EXPECT_EQ((dir_.path() / "versions/b_second/migration.yaml").string(), b.metadata_path);
-  EXPECT_EQ((dir_.path() / "versions/b_second/upgrade.sql").string(), b.upgrade_path);
-  EXPECT_EQ((dir_.path() / "versions/b_second/downgrade.sql").string(), b.downgrade_path);
+  EXPECT_EQ((dir_.path() / "versions/b_second/upgrade.sql").string(), b.UpgradePath());
+  EXPECT_EQ((dir_.path() / "versions/b_second/downgrade.sql").string(), b.DowngradePath());
   EXPECT_EQ("versions/b_second/migration.yaml", b.revision.source);
   EXPECT_EQ("CREATE TABLE t_b ();\n", b.upgrade_sql);
   EXPECT_EQ("DROP TABLE t_b;\n", b.downgrade_sql);
@@ -319,7 +319,7 @@ TEST_F(ScriptDirectoryTest, ReadsFoldersInLexicalOrder) {
 
   EXPECT_FALSE(scripts[0].has_downgrade);
   // The path says where the file belongs; has_downgrade says it is missing.
-  EXPECT_EQ((dir_.path() / "versions/a1/downgrade.sql").string(), scripts[0].downgrade_path);
+  EXPECT_EQ((dir_.path() / "versions/a1/downgrade.sql").string(), scripts[0].DowngradePath());
   EXPECT_EQ("", scripts[0].downgrade_sql);
 }
 

@@ -25,7 +25,7 @@ struct Project {
 
   const Script& script(int node) const { return scripts[static_cast<size_t>(node)]; }
   /// Absolute path of a revision's migration.yaml (the "Path:" of listings).
-  std::string MetadataPath(int node) const;
+  const std::string& MetadataPath(int node) const;
 };
 
 /// Loads retort.yaml (from -c, RETORT_CONFIG or ./retort.yaml), every

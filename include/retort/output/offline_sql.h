@@ -33,5 +33,12 @@ std::string RenderOfflineSql(const std::vector<PlannedStep>& steps, const Versio
                              const std::vector<std::string>& initial_heads,
                              const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
                              const std::function<bool(const PlannedStep&)>& transactional = nullptr);
+/// The same script, handed to `write` in pieces of about 64 KB: a long
+/// plan's script is megabytes, and holding it whole only costs memory.
+void WriteOfflineSql(const std::vector<PlannedStep>& steps, const VersionTableRef& table,
+                     const std::vector<std::string>& initial_heads,
+                     const std::function<std::vector<std::string>(const PlannedStep&)>& statements,
+                     const std::function<bool(const PlannedStep&)>& transactional,
+                     const std::function<void(const std::string&)>& write);
 
 }  // namespace retort

@@ -1,9 +1,11 @@
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "retort/revision/branch_labels.h"
 #include "retort/revision/revision.h"
 #include "retort/revision/revision_error.h"
 
@@ -19,7 +21,9 @@ inline constexpr RevRef kBaseMark = -2; ///< the string "base" that _walk return
 /// (children in the lexical order of their folders), which is the order
 /// retort uses wherever Alembic's result depends on set or listing order.
 struct RevisionNode {
-  Revision rev;
+  explicit RevisionNode(const Revision& r) : rev(r) {}
+
+  const Revision& rev;  ///< owned by the map or, for a project, by its Script
   std::vector<int> versioned_down;   ///< down_revision
   std::vector<int> resolved_deps;    ///< depends_on resolved to revisions
   std::vector<int> normalized_deps;  ///< resolved_deps minus those an ancestor already has
@@ -27,7 +31,11 @@ struct RevisionNode {
   std::vector<int> normalized_down;  ///< versioned_down + normalized_deps
   std::vector<int> nextrev;          ///< children by down_revision
   std::vector<int> all_nextrev;      ///< children by down_revision or depends_on
-  std::vector<std::string> branch_labels;  ///< declared + propagated, first-seen order
+  /// Declared + propagated, first-seen order; shared with the other nodes
+  /// that carry the same labels.
+  std::shared_ptr<const BranchLabels> labels = BranchLabels::Empty();
+
+  const std::vector<std::string>& branch_labels() const { return labels->names; }
 
   bool is_head() const { return nextrev.empty(); }
   bool is_real_head() const { return all_nextrev.empty(); }
@@ -46,6 +54,12 @@ struct RevisionNode {
 class RevisionMap {
  public:
   explicit RevisionMap(std::vector<Revision> revisions);
+  /// The graph of revisions stored elsewhere (a project's Scripts), without
+  /// copying them: they must stay where they are while the map lives.
+  explicit RevisionMap(const std::vector<const Revision*>& revisions);
+  // Nodes refer to the revisions: a copy would refer to the original's.
+  RevisionMap(const RevisionMap&) = delete;
+  RevisionMap& operator=(const RevisionMap&) = delete;
 
   const std::vector<RevisionNode>& nodes() const { return nodes_; }
   const RevisionNode& node(int i) const { return nodes_[i]; }
@@ -116,6 +130,7 @@ class RevisionMap {
   enum class Edge { kVersionedDown, kNormalizedDown, kAllDown, kNext, kAllNext };
   std::vector<int> Iterate(const std::vector<int>& targets, Edge edge, bool check) const;
   const std::vector<int>& EdgesOf(int i, Edge edge) const;
+  void Build(const std::vector<const Revision*>& revisions);
   void Validate();
   void ResolveEdges();
   void NormalizeDependencies();
@@ -126,6 +141,7 @@ class RevisionMap {
   void PropagateBranchLabels();
   std::string Where(const Revision& r, int line) const;
 
+  std::vector<Revision> owned_;  ///< the revisions, unless they are borrowed
   std::vector<RevisionNode> nodes_;
   std::unordered_map<std::string, int> ids_;
   std::unordered_map<std::string, int> labels_;  ///< declared label -> declaring node
