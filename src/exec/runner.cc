@@ -16,7 +16,6 @@
 #include "retort/plan/planner.h"
 #include "retort/script/checksum.h"
 #include "retort/script/script_directory.h"
-#include "retort/sql/statement_splitter.h"
 
 namespace retort {
 namespace {
@@ -27,16 +26,10 @@ long long MillisSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-/// The statements of a script, or a syntax error as a step failure at its
-/// file:line:column (the server would reject it the same way).
-std::vector<StatementSpan> SplitOrThrow(const std::string& sql, const std::string& path,
-                                      const std::string& revision) {
-  try {
-    return SplitStatements(sql);
-  } catch (const SqlSyntaxError& e) {
-    throw ProjectError(path + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) +
-                       ": syntax error in revision " + revision + ": " + e.what());
-  }
+/// COPY needs the simple protocol: such a script cannot be pipelined.
+bool HasCopy(const std::vector<AnalyzedStatement>& statements) {
+  return std::any_of(statements.begin(), statements.end(),
+                     [](const AnalyzedStatement& s) { return s.node_type == "CopyStmt"; });
 }
 
 }  // namespace
@@ -239,12 +232,6 @@ void Runner::RequireFile(const Script& script, bool upgrade) const {
   }
 }
 
-std::vector<StatementSpan> Runner::ScriptStatements(const Script& script, bool upgrade) const {
-  RequireFile(script, upgrade);
-  return SplitOrThrow(upgrade ? script.upgrade_sql : script.downgrade_sql, script.ShownSqlPath(upgrade),
-                      script.revision.id);
-}
-
 StepFailure Runner::FailureAt(const Script& script, bool upgrade, const StatementSpan& span,
                               const StatementError& e, bool transactional) const {
   const std::string& sql = upgrade ? script.upgrade_sql : script.downgrade_sql;
@@ -265,16 +252,27 @@ StepFailure Runner::FailureAt(const Script& script, bool upgrade, const Statemen
 
 void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactional) {
   // Statement by statement, so a failure names its own statement and line
-  // even when the server gives no position.
-  for (const StatementSpan& span : ScriptStatements(script, upgrade)) {
+  // even when the server gives no position; in a transaction pipelined (one
+  // round trip for the script), unless a COPY needs the simple protocol.
+  RequireFile(script, upgrade);
+  const std::vector<AnalyzedStatement>& statements = Statements(script.revision.id, upgrade);
+  if (transactional && !HasCopy(statements)) {
+    std::vector<std::string> texts;
+    texts.reserve(statements.size());
+    for (const AnalyzedStatement& s : statements) texts.push_back(s.span.text);
+    StatementsOutcome ran = db_.ExecStatements(texts);
+    if (ran.failed) throw FailureAt(script, upgrade, statements.at(*ran.failed).span, *ran.error, transactional);
+    return;
+  }
+  for (const AnalyzedStatement& s : statements) {
     try {
       if (transactional) {
-        db_.ExecScript(span.text);
+        db_.ExecScript(s.span.text);
       } else {
-        db_.ExecStatementAutocommit(span.text);
+        db_.ExecStatementAutocommit(s.span.text);
       }
     } catch (const StatementError& e) {
-      throw FailureAt(script, upgrade, span, e, transactional);
+      throw FailureAt(script, upgrade, s.span, e, transactional);
     }
   }
 }
@@ -337,8 +335,7 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
         // parsed them (their spans are the splitter's).
         RequireFile(*script, !upgrade);
         const std::vector<AnalyzedStatement>& inverse = Statements(step.revision, !upgrade);
-        bool copies = false;
-        for (const AnalyzedStatement& s : inverse) copies = copies || s.node_type == "CopyStmt";
+        const bool copies = HasCopy(inverse);
         auto inverse_fingerprint = [&] {
           if (copies) {
             db_.Savepoint("retort_round_trip");

@@ -238,10 +238,11 @@ std::string PgDatabase::Raw(const std::string& sql) {
 }
 
 void PgDatabase::FlushHistory() {
+  heads_after_commit_.reset();  // another query follows: read the table again
   std::string sql;
   for (const std::string& s : pending_begin_) sql += s + ";\n";
   pending_begin_.clear();
-  sql += pending_history_;
+  for (const std::string& s : pending_history_) sql += s + ";\n";
   pending_history_.clear();
   if (!sql.empty()) Send(sql);
 }
@@ -405,7 +406,7 @@ std::vector<pg_detail::PipelineOutcome> PgDatabase::RunPipelineNow(
       ResultPtr r(PQgetResult(c));
       if (!r) throw lost();
       const ExecStatusType status = PQresultStatus(r.get());
-      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
         out[i].rows.emplace(std::move(r));
       } else if (status != PGRES_PIPELINE_ABORTED) {
         out[i].error = pg_detail::ErrorFromResult(r.get(), password_);
@@ -502,6 +503,11 @@ void PgDatabase::NoteExists(const std::string& table) {
 bool PgDatabase::VersionTableExists() { return TableExists(version_table_); }
 
 std::vector<std::string> PgDatabase::ReadHeads() {
+  if (heads_after_commit_) {
+    std::vector<std::string> heads = std::move(*heads_after_commit_);
+    heads_after_commit_.reset();
+    return heads;
+  }
   const std::string select = "SELECT version_num FROM " + Qualified(version_table_);
   std::vector<std::string> heads;
   PGconn* c = conn_->raw();
@@ -691,10 +697,11 @@ void PgDatabase::InsertHistory(const HistoryEntry& entry) {
     PQfreemem(quoted);
     return out;
   };
-  // Literals rather than bound parameters: the row travels in the same
-  // simple-protocol query as the step's COMMIT (CommitStep), which saves a
-  // round trip per step. Any other statement sent before then sends it first,
-  // so the order of statements is unchanged.
+  // Literals rather than bound parameters: the row may travel in a
+  // simple-protocol query with whatever is sent next (FlushHistory). It
+  // normally goes in the same round trip as the step's COMMIT (CommitStep);
+  // any other statement sent before then sends it first, so the order of
+  // statements is unchanged.
   std::string sql =
       "INSERT INTO " + Qualified(*history_table_) +
       " (revision, direction, checksum, db_user, client_host, started_at, "
@@ -705,12 +712,12 @@ void PgDatabase::InsertHistory(const HistoryEntry& entry) {
       "to_timestamp(" + std::to_string(started_ms) +
       "::double precision / 1000), " +
       std::to_string(static_cast<long long>(entry.duration_ms)) + ", " +
-      literal(kVersion) + ");\n";
+      literal(kVersion) + ")";
   if (!in_step_) {
     Raw(sql);  // outside a step: on its own, as before
     return;
   }
-  pending_history_ += sql;
+  pending_history_.push_back(std::move(sql));
 }
 
 std::vector<HistoryRow> PgDatabase::ReadHistory() {
@@ -859,6 +866,34 @@ void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
 
 void PgDatabase::ExecScript(const std::string& sql) { Raw(sql); }
 
+StatementsOutcome PgDatabase::ExecStatements(const std::vector<std::string>& statements) {
+  RequireStep("ExecStatements");
+  // Batches of up to this many bytes of SQL: memory stays bounded for a
+  // huge script, and a batch of DDL is far more than a round trip's worth.
+  constexpr size_t kBatchBytes = 256 * 1024;
+  StatementsOutcome result;
+  size_t next = 0;
+  while (next < statements.size()) {
+    const size_t first = next;
+    std::vector<pg_detail::PipelineStatement> batch;
+    size_t bytes = 0;
+    while (next < statements.size() && (batch.empty() || bytes + statements[next].size() <= kBatchBytes)) {
+      bytes += statements[next].size();
+      batch.emplace_back(statements[next++]);
+    }
+    // One segment: after a failure the server skips the rest.
+    std::vector<pg_detail::PipelineOutcome> out = RunPipeline(batch);
+    for (size_t k = 0; k < out.size(); ++k) {
+      if (out[k].error) {
+        result.failed = first + k;
+        result.error = std::move(out[k].error);
+        return result;
+      }
+    }
+  }
+  return result;
+}
+
 void PgDatabase::ExecStatementAutocommit(const std::string& sql) {
   if (in_step_) {
     throw std::logic_error(
@@ -886,29 +921,46 @@ void PgDatabase::CommitStep() {
   // Whatever COMMIT answers, the transaction is over.
   in_step_ = false;
   role_before_probe_.reset();
-  // The pending history rows (InsertHistory) go in the same query as COMMIT:
-  // one round trip. In a transaction that has already failed they are
-  // dropped, so that COMMIT reports the failure as before.
-  std::string sql;
-  for (const std::string& s : pending_begin_) sql += s + ";\n";  // a step that sent nothing
-  pending_begin_.clear();
-  sql += pending_history_;
-  pending_history_.clear();
+  // One round trip (a pipeline): the pending history rows (InsertHistory)
+  // and COMMIT in one segment, so a failed row skips the COMMIT; then, in a
+  // segment of its own, the version table read back (ReadHeads returns it).
+  // In a transaction that has already failed the rows are dropped, so that
+  // COMMIT reports the failure as before.
   PGconn* c = conn_->raw();
-  if (c != nullptr && PQtransactionStatus(c) == PQTRANS_INERROR) sql.clear();
-  const bool with_history = !sql.empty();
-  std::string status;
+  if (c != nullptr && PQtransactionStatus(c) == PQTRANS_INERROR) pending_history_.clear();
+  std::vector<pg_detail::PipelineStatement> batch;
+  for (std::string& s : pending_history_) batch.emplace_back(std::move(s));
+  pending_history_.clear();
+  const bool with_history = !batch.empty();
+  batch.emplace_back("COMMIT", std::vector<std::string>{}, "", true);
+  const size_t commit = batch.size() - 1;
+  // Retort created the table or read it in this session before any step.
+  batch.emplace_back("SELECT version_num FROM " + Qualified(version_table_));
+  std::vector<pg_detail::PipelineOutcome> out;
   try {
-    status = Send(sql + "COMMIT");
+    out = RunPipeline(batch);
   } catch (...) {
-    // A history row failed, so COMMIT was skipped: roll back here, since the
-    // transaction is over whatever CommitStep answers.
-    if (with_history) RollbackStep();
+    RollbackStep();  // BEGIN itself failed (a step that had sent nothing)
     throw;
   }
-  if (status == "ROLLBACK") {
+  for (size_t i = 0; i < commit; ++i) {
+    if (out[i].error) {
+      // A history row failed, so COMMIT was skipped: roll back here, since
+      // the transaction is over whatever CommitStep answers.
+      if (with_history) RollbackStep();
+      throw *out[i].error;
+    }
+  }
+  if (out[commit].error) throw *out[commit].error;
+  if (out[commit].rows && out[commit].rows->Status() == "ROLLBACK") {
     throw Error(ExitCode::kStepFailed,
                 "the step's transaction had failed, so COMMIT rolled it back");
+  }
+  if (out.back().rows) {
+    std::vector<std::string> heads;
+    for (int i = 0; i < out.back().rows->size(); ++i) heads.push_back(out.back().rows->Text(i, 0));
+    std::sort(heads.begin(), heads.end());
+    heads_after_commit_ = std::move(heads);
   }
 }
 

@@ -40,6 +40,9 @@ class Rows {
   std::vector<std::string> Array(int row, int col) const;
   /// Rows an INSERT/UPDATE/DELETE touched (PQcmdTuples), 0 if none given.
   long long Affected() const;
+  /// The command status tag ("COMMIT", or "ROLLBACK" for a COMMIT of a
+  /// failed transaction).
+  std::string Status() const { return PQcmdStatus(result_.get()); }
 
  private:
   ResultPtr result_;

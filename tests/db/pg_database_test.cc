@@ -413,6 +413,57 @@ TEST_F(PgDatabaseTest, FailingStatementReportsSqlstatePositionAndMessage) {
   db->RollbackStep();
 }
 
+TEST_F(PgDatabaseTest, ExecStatementsStopsAtTheFirstFailureAndSaysWhich) {
+  auto db = Open();
+  db->BeginStep(0, 0);
+  StatementsOutcome ran = db->ExecStatements(
+      {"CREATE TABLE piped (id int)", "INSERT INTO piped VALUES (1), (2)", "SELECT count(*) FROM piped"});
+  EXPECT_FALSE(ran.failed.has_value());
+  // Position is relative to the failing statement's own text; the
+  // statements after it do not run.
+  ran = db->ExecStatements({"INSERT INTO piped VALUES (3)", "SELECT nope FROM piped", "CREATE TABLE after_failure ()"});
+  ASSERT_TRUE(ran.failed.has_value());
+  EXPECT_EQ(1u, *ran.failed);
+  ASSERT_TRUE(ran.error.has_value());
+  EXPECT_EQ("42703", ran.error->sqlstate());
+  EXPECT_EQ(8, ran.error->position());
+  db->RollbackStep();
+  EXPECT_EQ("", Query("SELECT to_regclass('piped')::text"));
+  EXPECT_EQ("", Query("SELECT to_regclass('after_failure')::text"));
+
+  // Batches larger than one round trip's worth run in order; the failure's
+  // index counts across batches.
+  std::vector<std::string> many;
+  const std::string padding(4000, ' ');
+  for (int i = 0; i < 200; ++i) many.push_back("INSERT INTO big VALUES (" + std::to_string(i) + ")" + padding);
+  many.insert(many.begin(), "CREATE TABLE big (id int PRIMARY KEY)");
+  many.push_back("INSERT INTO big VALUES (7)");
+  db->BeginStep(0, 0);
+  ran = db->ExecStatements(many);
+  ASSERT_TRUE(ran.failed.has_value());
+  EXPECT_EQ(many.size() - 1, *ran.failed);
+  EXPECT_EQ("23505", ran.error->sqlstate());
+  db->RollbackStep();
+
+  db->BeginStep(0, 0);
+  ran = db->ExecStatements(std::vector<std::string>(many.begin(), many.end() - 1));
+  EXPECT_FALSE(ran.failed.has_value());
+  db->CommitStep();
+  EXPECT_EQ("200", Query("SELECT count(*) FROM big"));
+}
+
+TEST_F(PgDatabaseTest, TheHeadsReadWithCommitAreTheCommittedOnes) {
+  auto db = Open();
+  db->EnsureVersionTable();
+  db->BeginStep(0, 0);
+  db->ApplyVersionChange(VersionChange{VersionChange::Kind::kInsert, "", "r1"});
+  db->CommitStep();
+  EXPECT_EQ((std::vector<std::string>{"r1"}), db->ReadHeads());
+  // Read once: a later ReadHeads asks the server again.
+  Query("INSERT INTO alembic_version VALUES ('r0')");
+  EXPECT_EQ((std::vector<std::string>{"r0", "r1"}), db->ReadHeads());
+}
+
 TEST_F(PgDatabaseTest, CommitOfAFailedTransactionIsAnError) {
   auto db = Open();
   db->BeginStep(0, 0);

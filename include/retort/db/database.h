@@ -100,6 +100,13 @@ struct ProbeBatchResult {
   std::vector<ProbeActionResult> cases;
 };
 
+/// What Database::ExecStatements gave: the statement that failed and its
+/// error; neither when every statement ran.
+struct StatementsOutcome {
+  std::optional<size_t> failed;
+  std::optional<StatementError> error;
+};
+
 /// What Database::TryStatements gave: the statement that failed and its
 /// error, or the fingerprint after all of them.
 struct TryResult {
@@ -179,6 +186,12 @@ class Database {
   /// statements allowed). Throws StatementError whose position() is
   /// relative to `sql`.
   virtual void ExecScript(const std::string& sql) = 0;
+  /// Runs each statement (one per string, no COPY) in the step's
+  /// transaction, in order, pipelined: a round trip per batch of texts
+  /// rather than per statement. Stops at the first that fails (the
+  /// transaction is then aborted) and says which; its position() is
+  /// relative to that statement's text.
+  virtual StatementsOutcome ExecStatements(const std::vector<std::string>& statements) = 0;
   /// Runs one statement outside any transaction (transactional: false
   /// revisions: CREATE INDEX CONCURRENTLY...). Not allowed inside a step.
   virtual void ExecStatementAutocommit(const std::string& sql) = 0;

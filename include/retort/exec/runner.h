@@ -146,9 +146,6 @@ class Runner {
   void ExecuteScript(const Script& script, bool upgrade, bool transactional);
   /// ProjectError when the file to run is a downgrade the revision lacks.
   void RequireFile(const Script& script, bool upgrade) const;
-  /// The statements of one of a script's files (ProjectError when a
-  /// downgrade has no file, a step failure at a syntax error).
-  std::vector<StatementSpan> ScriptStatements(const Script& script, bool upgrade) const;
   /// The step failure of a statement the server rejected, at its
   /// file:line:column.
   StepFailure FailureAt(const Script& script, bool upgrade, const StatementSpan& span, const StatementError& e,

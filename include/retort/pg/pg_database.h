@@ -63,6 +63,7 @@ class PgDatabase final : public Database {
 
   void BeginStep(long lock_timeout_ms, long statement_timeout_ms) override;
   void ExecScript(const std::string& sql) override;
+  StatementsOutcome ExecStatements(const std::vector<std::string>& statements) override;
   void ExecStatementAutocommit(const std::string& sql) override;
   void Savepoint(const std::string& name) override;
   void RollbackToSavepoint(const std::string& name) override;
@@ -219,8 +220,13 @@ class PgDatabase final : public Database {
   /// drops them): no to_regclass() look-up before reading it or ensuring it.
   bool version_seen_ = false;
   bool history_seen_ = false;
-  /// INSERTs of InsertHistory not sent yet (they go with COMMIT).
-  std::string pending_history_;
+  /// INSERTs of InsertHistory not sent yet (they go with COMMIT), one
+  /// statement each.
+  std::vector<std::string> pending_history_;
+  /// The version table's rows as CommitStep read them right after COMMIT,
+  /// in the same round trip: the next ReadHeads returns them, unless any
+  /// other query was sent in between.
+  std::optional<std::vector<std::string>> heads_after_commit_;
   /// BeginStep's statements not sent yet (they go with the step's first
   /// query; FlushHistory sends them before any other).
   std::vector<std::string> pending_begin_;
