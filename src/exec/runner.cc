@@ -250,20 +250,25 @@ StepFailure Runner::FailureAt(const Script& script, bool upgrade, const Statemen
                      hint, script.revision.id, e.sqlstate(), FirstLine(span.text), transactional);
 }
 
-void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactional) {
+void Runner::ExecuteScript(const Script& script, bool upgrade, bool transactional, const FingerprintScope* scope,
+                           std::vector<std::string>* before) {
   // Statement by statement, so a failure names its own statement and line
   // even when the server gives no position; in a transaction pipelined (one
-  // round trip for the script), unless a COPY needs the simple protocol.
+  // round trip for the script and the "before" fingerprint), unless a COPY
+  // needs the simple protocol.
   RequireFile(script, upgrade);
   const std::vector<AnalyzedStatement>& statements = Statements(script.revision.id, upgrade);
   if (transactional && !HasCopy(statements)) {
     std::vector<std::string> texts;
     texts.reserve(statements.size());
     for (const AnalyzedStatement& s : statements) texts.push_back(s.span.text);
-    StatementsOutcome ran = db_.ExecStatements(texts);
+    StatementsOutcome ran = scope != nullptr
+                                ? db_.ExecStatementsAfterFingerprint(texts, config_.tenancy.schemas, *scope, before)
+                                : db_.ExecStatements(texts);
     if (ran.failed) throw FailureAt(script, upgrade, statements.at(*ran.failed).span, *ran.error, transactional);
     return;
   }
+  if (scope != nullptr) *before = db_.SchemaFingerprintOf(config_.tenancy.schemas, *scope);
   for (const AnalyzedStatement& s : statements) {
     try {
       if (transactional) {
@@ -310,17 +315,18 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
   };
   db_.BeginStep(config_.lock_timeout_ms, config_.statement_timeout_ms);
   try {
+    // A scoped "before" is read in the script's round trip (ExecuteScript).
     std::vector<std::string> before;
-    if (round_trip && scoped) {
-      before = fingerprint();
-    } else if (round_trip) {
+    if (round_trip && !scoped) {
       if (!fingerprint_known_) {
         fingerprint_ = gates.Fingerprint();
         fingerprint_known_ = true;
       }
       before = fingerprint_;
     }
-    if (script != nullptr && script->transactional) ExecuteScript(*script, upgrade, true);
+    if (script != nullptr && script->transactional) {
+      ExecuteScript(*script, upgrade, true, round_trip && scoped ? &scope : nullptr, &before);
+    }
     if (gated) {
       // SPEC §5 steps 3-5: catalog gates and isolation probe on what the
       // step touched, then the round trip through the inverse script.

@@ -495,18 +495,34 @@ std::vector<std::string> PgDatabase::FingerprintLines(const Rows& rows) {
   return lines;
 }
 
+std::vector<pg_detail::PipelineStatement> PgDatabase::FingerprintUnderSavepoint(
+    const std::vector<std::string>& schemas, const FingerprintQuery& query, size_t* read) {
+  std::vector<pg_detail::PipelineStatement> batch = {{"SAVEPOINT retort_fingerprint"}};
+  for (pg_detail::PipelineStatement& s : FingerprintRead(schemas, query)) batch.push_back(std::move(s));
+  *read = batch.size() - 1;
+  batch.back().sync_after = false;  // the caller ends the segment
+  batch.push_back({"ROLLBACK TO SAVEPOINT retort_fingerprint"});
+  batch.push_back({"RELEASE SAVEPOINT retort_fingerprint"});
+  return batch;
+}
+
 std::vector<std::string> PgDatabase::RunFingerprint(const std::vector<std::string>& schemas,
                                                     const FingerprintQuery& query) {
   const bool nested = in_step_;
   // One round trip (a pipeline): a savepoint inside a step (rolling it
   // back restores the settings and leaves the step exactly as it was), else
   // one read-only snapshot for all reads; the read; the end.
-  std::vector<pg_detail::PipelineStatement> batch = {
-      {nested ? "SAVEPOINT retort_fingerprint" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}};
-  for (pg_detail::PipelineStatement& s : FingerprintRead(schemas, query)) batch.push_back(std::move(s));
-  const size_t read = batch.size() - 1;
-  batch.push_back({nested ? "ROLLBACK TO SAVEPOINT retort_fingerprint" : "ROLLBACK"});
-  if (nested) batch.push_back({"RELEASE SAVEPOINT retort_fingerprint"});
+  size_t read = 0;
+  std::vector<pg_detail::PipelineStatement> batch;
+  if (nested) {
+    batch = FingerprintUnderSavepoint(schemas, query, &read);
+    batch.at(read).sync_after = true;  // an error skips only the read: the rollback follows
+  } else {
+    batch.push_back({"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"});
+    for (pg_detail::PipelineStatement& s : FingerprintRead(schemas, query)) batch.push_back(std::move(s));
+    read = batch.size() - 1;
+    batch.push_back({"ROLLBACK"});
+  }
   for (int attempt = 0;; ++attempt) {
     std::vector<pg_detail::PipelineOutcome> out = RunPipeline(batch);
     for (size_t i = read + 1; i < out.size(); ++i) {
@@ -521,6 +537,31 @@ std::vector<std::string> PgDatabase::RunFingerprint(const std::vector<std::strin
     // RunPipeline forgot it, so the next attempt prepares it again.
     if (failed->error->sqlstate() != "26000" || attempt > 0) throw *failed->error;
   }
+}
+
+StatementsOutcome PgDatabase::ExecStatementsAfterFingerprint(const std::vector<std::string>& statements,
+                                                             const std::vector<std::string>& schemas,
+                                                             const FingerprintScope& scope,
+                                                             std::vector<std::string>* before) {
+  RequireStep("ExecStatementsAfterFingerprint");
+  const FingerprintQuery query = ScopedFingerprintQuery(scope);
+  // One segment: the read under its savepoint, then the statements. A
+  // failed read skips the statements too, so nothing has changed when it is
+  // read again on its own (a prepared statement a script DEALLOCATEd).
+  size_t read = 0;
+  std::vector<pg_detail::PipelineOutcome> prefix;
+  StatementsOutcome ran = ExecStatementsWith(FingerprintUnderSavepoint(schemas, query, &read), statements, &prefix);
+  const auto failed = std::find_if(prefix.begin(), prefix.end(),
+                                   [](const pg_detail::PipelineOutcome& o) { return o.error.has_value(); });
+  if (failed == prefix.end()) {
+    *before = FingerprintLines(*prefix.at(read).rows);
+    return ran;
+  }
+  if (failed == prefix.begin()) throw *failed->error;  // the step transaction had failed
+  Raw("ROLLBACK TO SAVEPOINT retort_fingerprint; RELEASE SAVEPOINT retort_fingerprint");
+  if (failed->error->sqlstate() != "26000") throw *failed->error;
+  *before = RunFingerprint(schemas, query);
+  return ExecStatements(statements);
 }
 
 TryResult PgDatabase::TryStatements(const std::vector<std::string>& statements,

@@ -867,25 +867,44 @@ void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
 void PgDatabase::ExecScript(const std::string& sql) { Raw(sql); }
 
 StatementsOutcome PgDatabase::ExecStatements(const std::vector<std::string>& statements) {
+  return ExecStatementsWith({}, statements, nullptr);
+}
+
+StatementsOutcome PgDatabase::ExecStatementsWith(std::vector<pg_detail::PipelineStatement> prefix,
+                                                 const std::vector<std::string>& statements,
+                                                 std::vector<pg_detail::PipelineOutcome>* prefix_out) {
   RequireStep("ExecStatements");
   // Batches of up to this many bytes of SQL: memory stays bounded for a
   // huge script, and a batch of DDL is far more than a round trip's worth.
   constexpr size_t kBatchBytes = 256 * 1024;
   StatementsOutcome result;
   size_t next = 0;
-  while (next < statements.size()) {
+  bool first_batch = true;
+  while (first_batch || next < statements.size()) {
     const size_t first = next;
     std::vector<pg_detail::PipelineStatement> batch;
+    if (first_batch) batch = std::move(prefix);
+    const size_t skip = batch.size();
     size_t bytes = 0;
-    while (next < statements.size() && (batch.empty() || bytes + statements[next].size() <= kBatchBytes)) {
+    while (next < statements.size() && (batch.size() == skip || bytes + statements[next].size() <= kBatchBytes)) {
       bytes += statements[next].size();
       batch.emplace_back(statements[next++]);
     }
+    if (batch.empty()) break;
     // One segment: after a failure the server skips the rest.
     std::vector<pg_detail::PipelineOutcome> out = RunPipeline(batch);
-    for (size_t k = 0; k < out.size(); ++k) {
+    if (first_batch && prefix_out != nullptr) {
+      prefix_out->assign(std::make_move_iterator(out.begin()),
+                         std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(skip)));
+      // A failed prefix skipped the statements: the caller decides.
+      for (size_t k = 0; k < skip; ++k) {
+        if (!(*prefix_out)[k].ok()) return result;
+      }
+    }
+    first_batch = false;
+    for (size_t k = skip; k < out.size(); ++k) {
       if (out[k].error) {
-        result.failed = first + k;
+        result.failed = first + (k - skip);
         result.error = std::move(out[k].error);
         return result;
       }

@@ -491,6 +491,46 @@ TEST_F(FingerprintTest, TryStatementsGivesTheFingerprintAfterThemAndLeavesTheSte
   EXPECT_EQ("public.after_try", db_->ResolveTable("after_try"));
 }
 
+TEST_F(FingerprintTest, ExecStatementsAfterFingerprintReadsBeforeTheStatementsAndRunsThemOnce) {
+  db_->ExecScript("CREATE TABLE kept (a int)");
+  const FingerprintScope scope{{{"", "kept"}, {"", "made"}}, {}};
+  const Lines base = db_->SchemaFingerprintOf({"public"}, scope);
+  db_->BeginStep(0, 0);
+  Lines before;
+  StatementsOutcome ran = db_->ExecStatementsAfterFingerprint(
+      {"CREATE TABLE made (b int)", "ALTER TABLE kept ADD COLUMN c text", "INSERT INTO made VALUES (1)"}, {"public"},
+      scope, &before);
+  EXPECT_FALSE(ran.failed.has_value());
+  EXPECT_EQ(base, before);
+  EXPECT_NE(base, db_->SchemaFingerprintOf({"public"}, scope));
+  // The fingerprint's settings ended before the statements ran: an
+  // unqualified name still resolves along the session's search_path.
+  ran = db_->ExecStatementsAfterFingerprint({"CREATE TABLE resolved (d int)"}, {"public"}, scope, &before);
+  EXPECT_FALSE(ran.failed.has_value());
+  EXPECT_EQ("public.resolved", db_->ResolveTable("resolved"));
+  // A statement that fails: still the fingerprint, and its index.
+  before.clear();
+  ran = db_->ExecStatementsAfterFingerprint({"SELECT nope FROM made"}, {"public"}, scope, &before);
+  ASSERT_TRUE(ran.failed.has_value());
+  EXPECT_EQ(0u, *ran.failed);
+  EXPECT_FALSE(before.empty());
+  db_->RollbackStep();
+
+  // After a DEALLOCATE ALL the read fails, skipping the statements; it is
+  // read again on its own and the statements run once.
+  db_->BeginStep(0, 0);
+  db_->ExecScript("DEALLOCATE ALL");
+  before.clear();
+  ran = db_->ExecStatementsAfterFingerprint({"CREATE TABLE made (b int)", "INSERT INTO made VALUES (1)"}, {"public"},
+                                            scope, &before);
+  EXPECT_FALSE(ran.failed.has_value());
+  EXPECT_EQ(base, before);
+  db_->CommitStep();
+  pqxx::connection side(scratch_.conninfo());
+  pqxx::nontransaction tx(side);
+  EXPECT_EQ(1, tx.exec1("SELECT count(*) FROM made")[0].as<int>());
+}
+
 TEST_F(FingerprintTest, WorksOnAFailedStepOnlyAfterRollback) {
   db_->BeginStep(0, 0);
   EXPECT_THROW(db_->ExecScript("SELECT 1/0"), StatementError);

@@ -192,6 +192,13 @@ class Database {
   /// transaction is then aborted) and says which; its position() is
   /// relative to that statement's text.
   virtual StatementsOutcome ExecStatements(const std::vector<std::string>& statements) = 0;
+  /// SchemaFingerprintOf(schemas, scope) into `*before`, then
+  /// ExecStatements(statements), in the same round trip (a step's "before"
+  /// and its script). The fingerprint is read whatever the statements do.
+  virtual StatementsOutcome ExecStatementsAfterFingerprint(const std::vector<std::string>& statements,
+                                                           const std::vector<std::string>& schemas,
+                                                           const FingerprintScope& scope,
+                                                           std::vector<std::string>* before) = 0;
   /// Runs one statement outside any transaction (transactional: false
   /// revisions: CREATE INDEX CONCURRENTLY...). Not allowed inside a step.
   virtual void ExecStatementAutocommit(const std::string& sql) = 0;

@@ -143,7 +143,11 @@ class Runner {
   std::string Label(const PlannedStep& step) const;
 
  private:
-  void ExecuteScript(const Script& script, bool upgrade, bool transactional);
+  /// Runs one of a script's files in the step (or, not transactional,
+  /// outside any transaction). With `scope`, first reads the fingerprint of
+  /// that scope into `*before`, in the same round trip when it can.
+  void ExecuteScript(const Script& script, bool upgrade, bool transactional, const FingerprintScope* scope = nullptr,
+                     std::vector<std::string>* before = nullptr);
   /// ProjectError when the file to run is a downgrade the revision lacks.
   void RequireFile(const Script& script, bool upgrade) const;
   /// The step failure of a statement the server rejected, at its

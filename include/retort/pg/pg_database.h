@@ -64,6 +64,10 @@ class PgDatabase final : public Database {
   void BeginStep(long lock_timeout_ms, long statement_timeout_ms) override;
   void ExecScript(const std::string& sql) override;
   StatementsOutcome ExecStatements(const std::vector<std::string>& statements) override;
+  StatementsOutcome ExecStatementsAfterFingerprint(const std::vector<std::string>& statements,
+                                                   const std::vector<std::string>& schemas,
+                                                   const FingerprintScope& scope,
+                                                   std::vector<std::string>* before) override;
   void ExecStatementAutocommit(const std::string& sql) override;
   void Savepoint(const std::string& name) override;
   void RollbackToSavepoint(const std::string& name) override;
@@ -185,6 +189,15 @@ class PgDatabase final : public Database {
   /// A fingerprint under SchemaFingerprint's transaction rules, in one
   /// round trip.
   std::vector<std::string> RunFingerprint(const std::vector<std::string>& schemas, const FingerprintQuery& query);
+  /// RunFingerprint's statements inside a step: under a savepoint, rolled
+  /// back after the read (which restores the settings). `*read` is the
+  /// index of the read among them.
+  std::vector<pg_detail::PipelineStatement> FingerprintUnderSavepoint(const std::vector<std::string>& schemas,
+                                                                      const FingerprintQuery& query, size_t* read);
+  /// ExecStatements with `prefix` sent first in the first batch's segment.
+  StatementsOutcome ExecStatementsWith(std::vector<pg_detail::PipelineStatement> prefix,
+                                       const std::vector<std::string>& statements,
+                                       std::vector<pg_detail::PipelineOutcome>* prefix_out);
   /// The table facts (and the role's, when with_role) in one pipeline.
   GateFacts ReadFacts(const std::vector<std::string>& schemas,
                       const std::vector<std::string>& tables,
