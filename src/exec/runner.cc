@@ -325,6 +325,7 @@ StepOutcome Runner::RunStep(const PlannedStep& step) {
       before = fingerprint_;
     }
     if (script != nullptr && script->transactional) {
+      if (gated) gates.PrefetchTouchedTables(where);
       ExecuteScript(*script, upgrade, true, round_trip && scoped ? &scope : nullptr, &before);
     }
     if (gated) {

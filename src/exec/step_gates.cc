@@ -4,6 +4,7 @@
 #include "retort/exec/step_gates.h"
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 #include <map>
 
@@ -23,6 +24,36 @@ bool Designates(const std::string& written, const TableFacts& t) {
   return written == t.name || written == t.schema + "." + t.name;
 }
 
+/// The tables a step's statements name, each with the line of the first
+/// statement that named it, in statement order; a schema-wide statement
+/// (GRANT ... ALL TABLES IN SCHEMA) stands for `schema_tables(schema)`.
+std::vector<std::pair<std::string, int>> NamedTables(
+    const std::vector<AnalyzedStatement>& statements,
+    const std::function<std::vector<std::string>(const std::string&)>& schema_tables) {
+  std::vector<std::pair<std::string, int>> named;
+  for (const AnalyzedStatement& s : statements) {
+    auto add = [&](const SqlObject& o) {
+      if (o.kind == "schema") {
+        for (const std::string& t : schema_tables(o.name)) named.emplace_back(t, s.span.line);
+      } else if (o.kind == "table" || o.kind == "foreign table") {
+        named.emplace_back(Written(o), s.span.line);
+      }
+    };
+    for (const SqlObject& o : s.creates) add(o);
+    for (const SqlObject& o : s.tables_touched) add(o);
+  }
+  return named;
+}
+
+/// NamedTables' names, each once, in order.
+std::vector<std::string> UniqueNames(const std::vector<std::pair<std::string, int>>& named) {
+  std::vector<std::string> names;
+  for (const auto& n : named) {
+    if (std::find(names.begin(), names.end(), n.first) == names.end()) names.push_back(n.first);
+  }
+  return names;
+}
+
 /// The object named in a fingerprint line ("index public.users_idx ...").
 std::string ObjectOfLine(const std::string& line) {
   std::vector<std::string> parts = Split(line, " ");
@@ -37,12 +68,26 @@ StepGates::StepGates(Database& db, const RevisionMap& map, const std::vector<Scr
 
 std::vector<std::string> StepGates::Fingerprint() { return db_.SchemaFingerprint(config_.tenancy.schemas); }
 
+void StepGates::PrefetchTouchedTables(const StepScript& step) {
+  // Only when the names do not depend on the script's outcome (a
+  // schema-wide statement's tables are read after it ran).
+  bool schema_wide = false;
+  const std::vector<std::string> names = UniqueNames(NamedTables(*step.statements, [&](const std::string&) {
+    schema_wide = true;
+    return std::vector<std::string>{};
+  }));
+  if (schema_wide || names.empty()) return;
+  const TenancyConfig& tenancy = config_.tenancy;
+  db_.PrefetchGateFacts(tenancy.schemas, names, tenancy.tenant_column, tenancy.app_role);
+}
+
 std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
   const TenancyConfig& tenancy = config_.tenancy;
   // The tables the script names, with the line of the first statement that
-  // touched each; a schema-wide statement (GRANT ... ALL TABLES IN SCHEMA)
-  // stands for every table of that schema.
-  std::vector<std::pair<std::string, int>> named;
+  // touched each; a schema-wide statement stands for every table of that
+  // schema as it is now.
+  const std::vector<std::pair<std::string, int>> named =
+      NamedTables(*step.statements, [&](const std::string& schema) { return db_.TablesInSchema(schema); });
   // The first statement that may change a role (CREATE/ALTER/GRANT ROLE,
   // or one we cannot see into): the app role's attributes are judged then,
   // even when the step names no table.
@@ -54,21 +99,9 @@ std::vector<Finding> StepGates::CheckTouchedTables(const StepScript& step) {
       }
     }
     if (s.opaque && role_line == 0) role_line = s.span.line;
-    auto add = [&](const SqlObject& o) {
-      if (o.kind == "schema") {
-        for (const std::string& t : db_.TablesInSchema(o.name)) named.emplace_back(t, s.span.line);
-      } else if (o.kind == "table" || o.kind == "foreign table") {
-        named.emplace_back(Written(o), s.span.line);
-      }
-    };
-    for (const SqlObject& o : s.creates) add(o);
-    for (const SqlObject& o : s.tables_touched) add(o);
   }
   if (named.empty() && role_line == 0) return {};
-  std::vector<std::string> names;
-  for (const auto& n : named) {
-    if (std::find(names.begin(), names.end(), n.first) == names.end()) names.push_back(n.first);
-  }
+  const std::vector<std::string> names = UniqueNames(named);
   // (No names would mean every table to ReadGateFacts.)
   GateFacts read;
   if (names.empty()) {

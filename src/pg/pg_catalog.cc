@@ -816,18 +816,15 @@ RoleFacts PgDatabase::RoleFactsOf(const std::string& role, const Rows& r) {
   return facts;
 }
 
-GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
-                                const std::vector<std::string>& tables,
-                                const std::string& tenant_column,
-                                const std::string& app_role, bool with_role) {
+std::vector<pg_detail::PipelineStatement> PgDatabase::FactsQueries(const FactsRequest& request) {
   std::string wanted = "WITH wanted AS (";
   std::vector<std::string> params;
-  if (tables.empty()) {
+  if (request.tables.empty()) {
     wanted += kSchemaTablesSql;
-    params = {ArrayLiteral(schemas), OwnTableOids()};
+    params = {ArrayLiteral(request.schemas), OwnTableOids()};
   } else {
     std::vector<std::string> nsps, rels;
-    for (const std::string& t : tables) {
+    for (const std::string& t : request.tables) {
       auto parts = pg_detail::SplitQualified(t);
       nsps.push_back(parts.first);
       rels.push_back(parts.second);
@@ -836,24 +833,37 @@ GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
     params = {ArrayLiteral(nsps), ArrayLiteral(rels)};
   }
   wanted += ")";
-  params.push_back(app_role);
-  params.push_back(tenant_column);
-  // One round trip. Prepared statements: planning these catalog joins costs
-  // more than running them, and a generic plan survives the step's DDL.
-  const std::string variant = tables.empty() ? "all" : "named";
+  params.push_back(request.app_role);
+  params.push_back(request.tenant_column);
+  // Prepared statements: planning these catalog joins costs more than
+  // running them, and a generic plan survives the step's DDL.
+  const std::string variant = request.tables.empty() ? "all" : "named";
   std::vector<pg_detail::PipelineStatement> queries = {
       {wanted + kTableFactsSql + "UNION ALL" + kPolicyFactsSql + "UNION ALL" + kIndexFactsSql + "UNION ALL" +
            kForeignKeyFactsSql,
        params, "retort_facts_" + variant, false}};
-  if (with_role) queries.push_back({kRoleFactsSql, {app_role}, "retort_facts_role", false});
-  std::vector<Rows> results;
+  if (request.with_role) queries.push_back({kRoleFactsSql, {request.app_role}, "retort_facts_role", false});
+  // Inside a step an error (a statement a script DEALLOCATEd) must not
+  // abort the step: the reads go under a savepoint.
+  if (in_step_) {
+    queries.insert(queries.begin(), {"SAVEPOINT retort_facts", {}, "", false});
+    queries.push_back({"RELEASE SAVEPOINT retort_facts", {}, "", false});
+  }
+  return queries;
+}
+
+GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
+                                const std::vector<std::string>& tables,
+                                const std::string& tenant_column,
+                                const std::string& app_role, bool with_role) {
+  const FactsRequest request{schemas, tables, tenant_column, app_role, with_role};
+  if (facts_read_ && facts_read_->first == request) {
+    GateFacts facts = std::move(facts_read_->second);
+    facts_read_.reset();
+    return facts;
+  }
+  const std::vector<pg_detail::PipelineStatement> batch = FactsQueries(request);
   for (int attempt = 0;; ++attempt) {
-    std::vector<pg_detail::PipelineStatement> batch;
-    // Inside a step an error (a statement a script DEALLOCATEd) must not
-    // abort the step: the reads go under a savepoint.
-    if (in_step_) batch.push_back({"SAVEPOINT retort_facts", {}, "", false});
-    batch.insert(batch.end(), queries.begin(), queries.end());
-    if (in_step_) batch.push_back({"RELEASE SAVEPOINT retort_facts", {}, "", false});
     std::vector<pg_detail::PipelineOutcome> outcomes = RunPipeline(batch);
     const pg_detail::PipelineOutcome* failed = nullptr;
     for (const pg_detail::PipelineOutcome& o : outcomes) {
@@ -862,18 +872,29 @@ GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
         break;
       }
     }
-    if (failed == nullptr) {
-      for (size_t i = in_step_ ? 1 : 0; i < (in_step_ ? 1 : 0) + queries.size(); ++i) {
-        results.push_back(std::move(*outcomes[i].rows));
-      }
-      break;
-    }
+    if (failed == nullptr) return FactsOf(request, outcomes);
     StatementError error = *failed->error;
     if (in_step_) Raw("ROLLBACK TO SAVEPOINT retort_facts; RELEASE SAVEPOINT retort_facts");
     // RunPipeline forgot a vanished prepared statement: prepare it again.
     if (error.sqlstate() != "26000" || attempt > 0) throw error;
   }
+}
 
+void PgDatabase::PrefetchGateFacts(const std::vector<std::string>& schemas, const std::vector<std::string>& tables,
+                                   const std::string& tenant_column, const std::string& app_role) {
+  RequireStep("PrefetchGateFacts");
+  facts_wanted_ = FactsRequest{schemas, tables, tenant_column, app_role, true};
+}
+
+GateFacts PgDatabase::FactsOf(const FactsRequest& request, std::vector<pg_detail::PipelineOutcome>& outcomes) {
+  // FactsQueries' outcomes, every one successful: the queries, between a
+  // SAVEPOINT and a RELEASE when there are more outcomes than queries.
+  const size_t queries = request.with_role ? 2 : 1;
+  const size_t offset = outcomes.size() > queries ? 1 : 0;
+  std::vector<Rows> results;
+  for (size_t i = offset; i < offset + queries; ++i) results.push_back(std::move(*outcomes.at(i).rows));
+  const bool with_role = request.with_role;
+  const std::string& app_role = request.app_role;
   GateFacts facts;
   if (with_role) facts.role = RoleFactsOf(app_role, results.at(1));
   std::vector<TableFacts>& out = facts.tables;

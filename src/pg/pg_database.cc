@@ -238,7 +238,9 @@ std::string PgDatabase::Raw(const std::string& sql) {
 }
 
 void PgDatabase::FlushHistory() {
-  heads_after_commit_.reset();  // another query follows: read the table again
+  // Another query follows: what was read ahead may be out of date.
+  heads_after_commit_.reset();
+  facts_read_.reset();
   std::string sql;
   for (const std::string& s : pending_begin_) sql += s + ";\n";
   pending_begin_.clear();
@@ -850,6 +852,7 @@ void PgDatabase::ReleaseRunLock() {
 void PgDatabase::BeginStep(long lock_timeout_ms, long statement_timeout_ms) {
   if (in_step_) throw std::logic_error("BeginStep inside an open step");
   in_step_ = true;
+  facts_wanted_.reset();
   role_before_probe_.reset();
   try {
     // Not sent yet: it goes with the step's first query (as the head of a
@@ -891,8 +894,21 @@ StatementsOutcome PgDatabase::ExecStatementsWith(std::vector<pg_detail::Pipeline
       batch.emplace_back(statements[next++]);
     }
     if (batch.empty()) break;
-    // One segment: after a failure the server skips the rest.
+    // One segment: after a failure the server skips the rest. Facts asked
+    // for ahead (PrefetchGateFacts) follow the last statement, in a segment
+    // of their own.
+    std::optional<FactsRequest> facts;
+    size_t facts_at = batch.size();
+    if (next == statements.size() && facts_wanted_) {
+      facts = std::move(facts_wanted_);
+      facts_wanted_.reset();
+      batch.back().sync_after = true;
+      for (pg_detail::PipelineStatement& q : FactsQueries(*facts)) batch.push_back(std::move(q));
+    }
     std::vector<pg_detail::PipelineOutcome> out = RunPipeline(batch);
+    std::vector<pg_detail::PipelineOutcome> facts_out(std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(facts_at)),
+                                                      std::make_move_iterator(out.end()));
+    out.resize(facts_at);
     if (first_batch && prefix_out != nullptr) {
       prefix_out->assign(std::make_move_iterator(out.begin()),
                          std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(skip)));
@@ -907,6 +923,18 @@ StatementsOutcome PgDatabase::ExecStatementsWith(std::vector<pg_detail::Pipeline
         result.failed = first + (k - skip);
         result.error = std::move(out[k].error);
         return result;
+      }
+    }
+    if (facts) {
+      const bool read = std::all_of(facts_out.begin(), facts_out.end(),
+                                    [](const pg_detail::PipelineOutcome& o) { return o.ok(); });
+      if (read) {
+        GateFacts got = FactsOf(*facts, facts_out);
+        facts_read_.emplace(std::move(*facts), std::move(got));
+      } else if (facts_out.front().ok()) {
+        // The read failed after its savepoint: leave the step usable; the
+        // ReadGateFacts that follows reads again (and prepares again).
+        Raw("ROLLBACK TO SAVEPOINT retort_facts; RELEASE SAVEPOINT retort_facts");
       }
     }
   }
@@ -939,6 +967,7 @@ void PgDatabase::CommitStep() {
   if (!in_step_) throw std::logic_error("CommitStep without an open step");
   // Whatever COMMIT answers, the transaction is over.
   in_step_ = false;
+  facts_wanted_.reset();
   role_before_probe_.reset();
   // One round trip (a pipeline): the pending history rows (InsertHistory)
   // and COMMIT in one segment, so a failed row skips the COMMIT; then, in a
@@ -985,6 +1014,8 @@ void PgDatabase::CommitStep() {
 
 void PgDatabase::RollbackStep() {
   in_step_ = false;
+  facts_wanted_.reset();
+  facts_read_.reset();
   role_before_probe_.reset();
   pending_begin_.clear();
   pending_history_.clear();

@@ -296,6 +296,48 @@ TEST_F(CatalogFactsTest, GateFactsAreTableAndRoleFactsInOneReadThatSurvivesDeall
   EXPECT_EQ("public.in_step", db_->ResolveTable("in_step")) << "the step committed";
 }
 
+TEST_F(CatalogFactsTest, PrefetchedFactsAreReadAfterTheStatementsAndDroppedByAnyOtherQuery) {
+  const Strings names = {"fresh", "docs"};
+  db_->BeginStep(0, 0);
+  db_->PrefetchGateFacts({"public"}, names, "tenant_id", app_.name());
+  StatementsOutcome ran = db_->ExecStatements({"CREATE TABLE fresh (tenant_id uuid NOT NULL)"});
+  ASSERT_FALSE(ran.failed.has_value());
+  // Read right after the statements: the new table is there, as a direct
+  // read sees it.
+  GateFacts g = db_->ReadGateFacts({"public"}, names, "tenant_id", app_.name());
+  ASSERT_EQ(2u, g.tables.size());
+  EXPECT_EQ("fresh", g.tables[1].name);
+  EXPECT_FALSE(g.tables[1].rls_enabled);
+  EXPECT_TRUE(g.role.exists);
+  // A query sent after the read-ahead drops it: the next read is fresh.
+  db_->PrefetchGateFacts({"public"}, names, "tenant_id", app_.name());
+  ran = db_->ExecStatements({"ALTER TABLE fresh ADD COLUMN note text"});
+  ASSERT_FALSE(ran.failed.has_value());
+  db_->ExecScript("ALTER TABLE fresh ENABLE ROW LEVEL SECURITY");
+  g = db_->ReadGateFacts({"public"}, names, "tenant_id", app_.name());
+  ASSERT_EQ(2u, g.tables.size());
+  EXPECT_TRUE(g.tables[1].rls_enabled);
+  // Other arguments are a read of their own.
+  db_->PrefetchGateFacts({"public"}, {"fresh"}, "tenant_id", app_.name());
+  ran = db_->ExecStatements({"ALTER TABLE fresh FORCE ROW LEVEL SECURITY"});
+  ASSERT_FALSE(ran.failed.has_value());
+  EXPECT_EQ(2u, db_->ReadGateFacts({"public"}, names, "tenant_id", app_.name()).tables.size());
+  // A script that drops the prepared statements: the read-ahead fails, the
+  // step stays usable, and the read that follows prepares them again.
+  db_->PrefetchGateFacts({"public"}, names, "tenant_id", app_.name());
+  ran = db_->ExecStatements({"DEALLOCATE ALL", "ALTER TABLE fresh NO FORCE ROW LEVEL SECURITY"});
+  ASSERT_FALSE(ran.failed.has_value());
+  g = db_->ReadGateFacts({"public"}, names, "tenant_id", app_.name());
+  ASSERT_EQ(2u, g.tables.size());
+  EXPECT_FALSE(g.tables[1].rls_forced);
+  // A failed statement: nothing is kept, the step has failed.
+  db_->PrefetchGateFacts({"public"}, names, "tenant_id", app_.name());
+  ran = db_->ExecStatements({"SELECT nope FROM fresh"});
+  ASSERT_TRUE(ran.failed.has_value());
+  db_->RollbackStep();
+  EXPECT_EQ(1u, db_->ReadGateFacts({"public"}, names, "tenant_id", app_.name()).tables.size());
+}
+
 TEST_F(CatalogFactsTest, ResolvesNamesAlongTheSearchPath) {
   EXPECT_EQ("public.docs", db_->ResolveTable("docs"));
   EXPECT_EQ("other.docs", db_->ResolveTable("other.docs"));

@@ -282,6 +282,13 @@ class Database {
                                   const std::vector<std::string>& tables,
                                   const std::string& tenant_column,
                                   const std::string& app_role) = 0;
+  /// Inside a step: ReadGateFacts(schemas, tables, tenant_column, app_role)
+  /// is read at the end of the next ExecStatements* round trip, right after
+  /// its statements (when they all ran); the ReadGateFacts with the same
+  /// arguments that follows returns that read without a round trip of its
+  /// own. Any other query sent in between drops it (it is read again).
+  virtual void PrefetchGateFacts(const std::vector<std::string>& schemas, const std::vector<std::string>& tables,
+                                 const std::string& tenant_column, const std::string& app_role) = 0;
   /// Resolves a relation name the way the server would: an unqualified
   /// name along the search_path ("users" -> "public.users"), a qualified
   /// one ("app.users") as is if it exists. "" when there is none. Names

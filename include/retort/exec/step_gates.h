@@ -31,6 +31,10 @@ class StepGates {
   /// script touched that still exist, inside the open step transaction.
   /// Waivers applied; warnings included.
   std::vector<Finding> CheckTouchedTables(const StepScript& step);
+  /// Asks the database to read the catalog facts CheckTouchedTables will
+  /// need in the script's own round trip (Database::PrefetchGateFacts);
+  /// call it before running the script.
+  void PrefetchTouchedTables(const StepScript& step);
 
   /// The round trip: `inverse_fingerprint` runs the other script under a
   /// savepoint and gives the fingerprint after it (the whole managed

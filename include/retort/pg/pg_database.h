@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "retort/config/config.h"
@@ -95,6 +96,8 @@ class PgDatabase final : public Database {
                           const std::string& tenant_column,
                           const std::string& app_role) override;
   std::string ResolveTable(const std::string& name) override;
+  void PrefetchGateFacts(const std::vector<std::string>& schemas, const std::vector<std::string>& tables,
+                         const std::string& tenant_column, const std::string& app_role) override;
 
   void ExecWithTenant(const std::string& sql,
                       const std::string& tenant_id) override;
@@ -199,6 +202,20 @@ class PgDatabase final : public Database {
                                        const std::vector<std::string>& statements,
                                        std::vector<pg_detail::PipelineOutcome>* prefix_out);
   /// The table facts (and the role's, when with_role) in one pipeline.
+  /// What ReadFacts reads: its arguments.
+  struct FactsRequest {
+    std::vector<std::string> schemas, tables;
+    std::string tenant_column, app_role;
+    bool with_role = false;
+    bool operator==(const FactsRequest& o) const {
+      return schemas == o.schemas && tables == o.tables && tenant_column == o.tenant_column &&
+             app_role == o.app_role && with_role == o.with_role;
+    }
+  };
+  /// ReadFacts' statements (under a savepoint inside a step).
+  std::vector<pg_detail::PipelineStatement> FactsQueries(const FactsRequest& request);
+  /// The facts from FactsQueries' outcomes, all successful.
+  GateFacts FactsOf(const FactsRequest& request, std::vector<pg_detail::PipelineOutcome>& outcomes);
   GateFacts ReadFacts(const std::vector<std::string>& schemas,
                       const std::vector<std::string>& tables,
                       const std::string& tenant_column,
@@ -240,6 +257,11 @@ class PgDatabase final : public Database {
   /// in the same round trip: the next ReadHeads returns them, unless any
   /// other query was sent in between.
   std::optional<std::vector<std::string>> heads_after_commit_;
+  /// PrefetchGateFacts' request, read at the end of the next
+  /// ExecStatements round trip, and what that read gave (ReadFacts returns
+  /// it for the same request, unless any other query was sent in between).
+  std::optional<FactsRequest> facts_wanted_;
+  std::optional<std::pair<FactsRequest, GateFacts>> facts_read_;
   /// BeginStep's statements not sent yet (they go with the step's first
   /// query; FlushHistory sends them before any other).
   std::vector<std::string> pending_begin_;
