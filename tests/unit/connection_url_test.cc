@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "retort/common/error.h"
 #include "retort/db/lock_key.h"
 
@@ -137,7 +142,26 @@ TEST(PasswordOfTest, AllForms) {
   EXPECT_EQ("", PasswordOf("postgresql://u@h/d"));
 }
 
+/// Unsets libpq's environment defaults for the test's lifetime (they fill
+/// in what a URL leaves out), restoring them afterwards.
+class WithoutLibpqEnvironment {
+ public:
+  WithoutLibpqEnvironment() {
+    for (const char* name : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE"}) {
+      if (const char* v = std::getenv(name)) saved_.emplace_back(name, v);
+      unsetenv(name);
+    }
+  }
+  ~WithoutLibpqEnvironment() {
+    for (const auto& [name, value] : saved_) setenv(name.c_str(), value.c_str(), 1);
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> saved_;
+};
+
 TEST(DescribeTargetTest, NeverShowsThePassword) {
+  const WithoutLibpqEnvironment clean;  // a developer's shell may export PGDATABASE
   EXPECT_EQ("postgres@127.0.0.1:5432/app",
             DescribeTarget("postgresql://postgres:s3cret@127.0.0.1:5432/app"));
   EXPECT_EQ("postgres@127.0.0.1:5432/app",
