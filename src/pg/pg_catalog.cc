@@ -874,11 +874,13 @@ GateFacts PgDatabase::ReadFacts(const std::vector<std::string>& schemas,
     }
     if (failed == nullptr) return FactsOf(request, outcomes);
     StatementError error = *failed->error;
-    if (in_step_) Raw("ROLLBACK TO SAVEPOINT retort_facts; RELEASE SAVEPOINT retort_facts");
+    if (in_step_) AbandonFactsRead();
     // RunPipeline forgot a vanished prepared statement: prepare it again.
     if (error.sqlstate() != "26000" || attempt > 0) throw error;
   }
 }
+
+void PgDatabase::AbandonFactsRead() { Raw("ROLLBACK TO SAVEPOINT retort_facts; RELEASE SAVEPOINT retort_facts"); }
 
 void PgDatabase::PrefetchGateFacts(const std::vector<std::string>& schemas, const std::vector<std::string>& tables,
                                    const std::string& tenant_column, const std::string& app_role) {

@@ -934,7 +934,7 @@ StatementsOutcome PgDatabase::ExecStatementsWith(std::vector<pg_detail::Pipeline
       } else if (facts_out.front().ok()) {
         // The read failed after its savepoint: leave the step usable; the
         // ReadGateFacts that follows reads again (and prepares again).
-        Raw("ROLLBACK TO SAVEPOINT retort_facts; RELEASE SAVEPOINT retort_facts");
+        AbandonFactsRead();
       }
     }
   }
@@ -982,7 +982,8 @@ void PgDatabase::CommitStep() {
   const bool with_history = !batch.empty();
   batch.emplace_back("COMMIT", std::vector<std::string>{}, "", true);
   const size_t commit = batch.size() - 1;
-  // Retort created the table or read it in this session before any step.
+  // No look-up first: should the table be missing, this read fails on its
+  // own and the next ReadHeads asks again.
   batch.emplace_back("SELECT version_num FROM " + Qualified(version_table_));
   std::vector<pg_detail::PipelineOutcome> out;
   try {

@@ -201,7 +201,6 @@ class PgDatabase final : public Database {
   StatementsOutcome ExecStatementsWith(std::vector<pg_detail::PipelineStatement> prefix,
                                        const std::vector<std::string>& statements,
                                        std::vector<pg_detail::PipelineOutcome>* prefix_out);
-  /// The table facts (and the role's, when with_role) in one pipeline.
   /// What ReadFacts reads: its arguments.
   struct FactsRequest {
     std::vector<std::string> schemas, tables;
@@ -216,6 +215,10 @@ class PgDatabase final : public Database {
   std::vector<pg_detail::PipelineStatement> FactsQueries(const FactsRequest& request);
   /// The facts from FactsQueries' outcomes, all successful.
   GateFacts FactsOf(const FactsRequest& request, std::vector<pg_detail::PipelineOutcome>& outcomes);
+  /// After FactsQueries failed past its savepoint inside a step: back to
+  /// it, so the step is usable again.
+  void AbandonFactsRead();
+  /// The table facts (and the role's, when with_role) in one pipeline.
   GateFacts ReadFacts(const std::vector<std::string>& schemas,
                       const std::vector<std::string>& tables,
                       const std::string& tenant_column,
